@@ -1,0 +1,96 @@
+"""The ``rwe`` command: generate a synthetic delivery, run the study through Dagster.
+
+This is the operator's entry point, so it lives beside the Dagster code location rather than in the library
+(``src/rwe_cohorts`` never imports dagster).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+from pathlib import Path
+
+
+def _progress_printer(label: str):  # type: ignore[no-untyped-def]
+    tty = sys.stderr.isatty()
+    last = [0.0]
+
+    def report(done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - last[0] < (0.2 if tty else 5.0):
+            return
+        last[0] = now
+        share = done / total if total else 1.0
+        if tty:
+            bar = "#" * int(30 * share)
+            sys.stderr.write(f"\r{label} [{bar:<30}] {done:,}/{total:,} ({share:.0%})")
+            if done >= total:
+                sys.stderr.write("\n")
+        else:
+            sys.stderr.write(f"{label}: {done:,}/{total:,} patients ({share:.0%})\n")
+        sys.stderr.flush()
+
+    return report
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from pipelines.resources import study_resource_from_env
+    from rwe_cohorts.synth import generate_delivery
+
+    cut = dt.date.fromisoformat(args.data_cut)
+    out = Path(args.out) if args.out else Path(study_resource_from_env().landing_dir) / f"cut_{cut.isoformat()}"
+    defects = dict(d.split("=", 1) for d in args.defect) if args.defect else None
+    manifest = generate_delivery(
+        out,
+        n_patients=args.patients,
+        seed=args.seed,
+        data_cut_date=cut,
+        hazard_ratio=args.hazard_ratio,
+        informative_entry=args.informative_entry,
+        defects={k: float(v) for k, v in defects.items()} if defects else None,
+        progress=_progress_printer("generate"),
+    )
+    print(f"wrote delivery {manifest.data_cut_id} ({args.patients:,} patients) to {out}")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    if args.landing:
+        os.environ["RWE_LANDING_DIR"] = str(Path(args.landing).resolve())
+    from pipelines.runner import run_study
+
+    return run_study(delivery=args.delivery or "")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="rwe", description="rwe-cohorts: matched-cohort survival evidence")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="write a synthetic CGDB-shaped delivery into the landing area")
+    gen.add_argument("--patients", type=int, default=58_001)
+    gen.add_argument("--seed", type=int, default=20220801)
+    gen.add_argument("--out", help="delivery folder (default: <landing>/cut_<data cut>)")
+    gen.add_argument("--data-cut", default="2021-03-31", help="data cut date, YYYY-MM-DD")
+    gen.add_argument("--hazard-ratio", type=float, default=1.6, help="planted NTRK+ vs NTRK- hazard ratio")
+    gen.add_argument("--informative-entry", type=float, default=0.0, help="log-hazard per month of sequencing delay")
+    gen.add_argument("--defect", action="append", help="inject a defect profile: NAME=RATE (repeatable)")
+    gen.set_defaults(func=cmd_generate)
+
+    run = sub.add_parser("run", help="materialize the whole study from the latest delivery in the landing area")
+    run.add_argument("--landing", help="landing area (default data/landing)")
+    run.add_argument("--delivery", help="a delivery folder name under the landing area (default: the latest cut)")
+    run.set_defaults(func=cmd_run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

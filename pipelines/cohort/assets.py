@@ -1,0 +1,40 @@
+"""Cohort construction: the intermediate derivations and the analytic cohort, one asset per SQL model."""
+
+
+import dagster as dg
+
+from pipelines.common import key, sql_dependencies, table_metadata
+from pipelines.resources import StudyResource
+from rwe_cohorts.cohort import COHORT_MARTS, INTERMEDIATE_MODELS, sql_parameters
+from rwe_cohorts.warehouse import materialize_model, model_path
+
+
+def data_cut(study: StudyResource) -> tuple[str, object]:
+    with study.connect() as con:
+        row = con.execute("select data_cut_id, data_cut_date from raw.load_log limit 1").fetchone()
+    if row is None:
+        raise RuntimeError("raw.load_log is empty: no delivery has been landed")
+    return str(row[0]), row[1]
+
+
+def sql_asset(relation: str, group: str) -> dg.AssetsDefinition:
+    """An asset that materializes ``sql/<schema>/<table>.sql`` with the study spec's values bound as parameters."""
+    deps = sql_dependencies(model_path(relation).read_text(), relation)
+
+    @dg.asset(
+        key=key(relation),
+        deps=[key(d) for d in deps],
+        group_name=group,
+        description=f"{relation} (sql/{relation.replace('.', '/')}.sql)",
+    )
+    def _asset(study: StudyResource) -> dg.MaterializeResult:
+        spec = study.spec()
+        cut_id, cut_date = data_cut(study)
+        with study.connect() as con:
+            info = materialize_model(con, relation, sql_parameters(spec, cut_date))  # type: ignore[arg-type]
+        return dg.MaterializeResult(metadata=table_metadata(info, data_cut_id=cut_id, spec_hash=spec.spec_hash))
+
+    return _asset
+
+
+cohort_assets = [sql_asset(r, "cohort") for r in (*INTERMEDIATE_MODELS, *COHORT_MARTS)]

@@ -1,0 +1,62 @@
+"""Ingest: the latest delivery in the landing area lands in ``raw`` (all tables in one transaction), then ``staging``."""
+
+
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.common import key, sql_dependencies, table_metadata
+from pipelines.resources import StudyResource
+from rwe_cohorts import ingest
+from rwe_cohorts.cohort import RAW_TABLES, STAGING_MODELS
+from rwe_cohorts.contracts import load_contracts
+from rwe_cohorts.warehouse import CONTRACTS_ROOT, materialize_model, model_path, table_info
+
+
+class IngestConfig(dg.Config):  # type: ignore[misc]
+    """Which delivery to load: a folder name under the landing area; empty = the latest data cut."""
+
+    delivery: str = ""
+
+
+@dg.multi_asset(
+    specs=[dg.AssetSpec(key(f"raw.{t}"), group_name="ingest", description=f"raw.{t} as delivered") for t in RAW_TABLES]
+    + [dg.AssetSpec(key("raw.load_log"), group_name="ingest", description="Load metadata of the landed delivery")],
+    can_subset=False,
+)
+def raw_tables(context: dg.AssetExecutionContext, config: IngestConfig, study: StudyResource):  # type: ignore[no-untyped-def]
+    """Verify the delivery (manifest checksums, row counts, columns, types) and replace every raw table at once."""
+    landing = Path(study.landing_dir)
+    delivery = (
+        ingest.read_delivery(landing / config.delivery) if config.delivery else ingest.latest_delivery(landing)
+    )
+    contracts = load_contracts(CONTRACTS_ROOT, "raw")
+    with study.connect() as con:
+        ingest.load_delivery(con, delivery, contracts)
+        infos = {t: table_info(con, f"raw.{t}") for t in (*RAW_TABLES, "load_log")}
+    context.log.info(f"landed data cut {delivery.data_cut_id} from {delivery.folder.name}")
+    for t, info in infos.items():
+        yield dg.MaterializeResult(
+            asset_key=key(f"raw.{t}"),
+            metadata=table_metadata(info, data_cut_id=delivery.data_cut_id, delivery=delivery.folder.name),
+        )
+
+
+def _staging_asset(relation: str) -> dg.AssetsDefinition:
+    deps = sql_dependencies(model_path(relation).read_text(), relation)
+
+    @dg.asset(
+        key=key(relation),
+        deps=[key(d) for d in deps],
+        group_name="ingest",
+        description=f"{relation}: renamed, cast and normalised (sql/{relation.replace('.', '/')}.sql)",
+    )
+    def _asset(study: StudyResource) -> dg.MaterializeResult:
+        with study.connect() as con:
+            info = materialize_model(con, relation)
+        return dg.MaterializeResult(metadata=table_metadata(info))
+
+    return _asset
+
+
+staging_assets = [_staging_asset(r) for r in STAGING_MODELS]

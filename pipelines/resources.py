@@ -1,0 +1,66 @@
+"""Resources: the ONLY place that reads the environment.
+
+Defaults put everything under the project's git-ignored ``data/`` folder:
+
+| setting | environment variable | default |
+|---|---|---|
+| data folder | ``RWE_DATA_DIR`` | ``<project>/data`` |
+| landing area (one sub-folder per delivery) | ``RWE_LANDING_DIR`` | ``<data>/landing`` |
+| warehouse (DuckDB file) | ``RWE_WAREHOUSE`` | ``<data>/warehouse.duckdb`` |
+| study spec | ``RWE_STUDY_SPEC`` | ``pipelines/studies/ntrk_hibar2022.yaml`` |
+| Great Expectations project | ``RWE_GX_DIR`` | ``<data>/gx`` |
+| reports | ``RWE_REPORTS_DIR`` | ``<data>/reports`` |
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from rwe_cohorts import warehouse
+from rwe_cohorts.spec import StudySpec, load_spec
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SPEC = PROJECT_ROOT / "pipelines" / "studies" / "ntrk_hibar2022.yaml"
+
+
+class StudyResource(dg.ConfigurableResource):  # type: ignore[misc]
+    """Where the study reads and writes, and which study spec it runs."""
+
+    data_dir: str
+    landing_dir: str
+    warehouse_path: str
+    spec_path: str
+    gx_dir: str
+    reports_dir: str
+
+    def connect(self, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        return warehouse.connect(self.warehouse_path, read_only=read_only)
+
+    def spec(self) -> StudySpec:
+        return load_spec(self.spec_path)
+
+
+def study_resource_from_env(environ: dict[str, str] | None = None) -> StudyResource:
+    env = dict(os.environ if environ is None else environ)
+    data = Path(env.get("RWE_DATA_DIR", PROJECT_ROOT / "data")).resolve()
+    return StudyResource(
+        data_dir=str(data),
+        landing_dir=str(Path(env.get("RWE_LANDING_DIR", data / "landing")).resolve()),
+        warehouse_path=str(Path(env.get("RWE_WAREHOUSE", data / "warehouse.duckdb")).resolve()),
+        spec_path=str(Path(env.get("RWE_STUDY_SPEC", DEFAULT_SPEC)).resolve()),
+        gx_dir=str(Path(env.get("RWE_GX_DIR", data / "gx")).resolve()),
+        reports_dir=str(Path(env.get("RWE_REPORTS_DIR", data / "reports")).resolve()),
+    )
+
+
+def resources() -> dict[str, object]:
+    return {"study": study_resource_from_env()}
+
+
+def dagster_home() -> Path:
+    """The local Dagster instance folder (``DAGSTER_HOME``; default ``<project>/.dagster_home``, SQLite storage)."""
+    return Path(os.environ.get("DAGSTER_HOME", PROJECT_ROOT / ".dagster_home")).resolve()

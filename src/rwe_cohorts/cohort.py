@@ -1,0 +1,87 @@
+"""Cohort construction: the study spec bound as SQL parameters, and the SQL models in dependency order.
+
+The derivations themselves are SQL files (``sql/intermediate``, ``sql/marts``) an analyst can read; this module only
+says which models exist, in which order they run, and which spec values they receive as bound parameters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import duckdb
+
+from rwe_cohorts.spec import StudySpec
+from rwe_cohorts.warehouse import TableInfo, materialize_model
+
+RAW_TABLES = (
+    "demographics",
+    "practice",
+    "cancer_diagnosis",
+    "genomic_reports",
+    "panel_genes",
+    "genomic_alterations",
+    "lines_of_therapy",
+    "visits",
+    "ecog",
+    "diagnosis_codes",
+    "mortality",
+)
+STAGING_MODELS = tuple(f"staging.{t}" for t in RAW_TABLES)
+INTERMEDIATE_MODELS = (
+    "intermediate.patient_genomics",
+    "intermediate.patient_therapy",
+    "intermediate.patient_outcomes",
+    "intermediate.patient_baseline",
+    "intermediate.patient_eligibility",
+    "intermediate.cohort_time_axes",
+)
+COHORT_MARTS = ("marts.analytic_cohort",)
+
+
+def sql_parameters(spec: StudySpec, data_cut_date: dt.date) -> dict[str, Any]:
+    """Every value a SQL model may bind, taken from the study spec and the delivery's data cut."""
+    e, x, c, t = spec.eligibility, spec.exposure, spec.covariates, spec.time_axis
+    return {
+        "min_age_years": e.min_age_years,
+        "window_start_date": e.advanced_diagnosis_start_date,
+        "window_end_date": e.advanced_diagnosis_end_date,
+        "cancer_types": list(e.cancer_types),
+        "excluded_drugs": list(e.excluded_drugs),
+        "exposure_genes": list(x.genes),
+        "exposure_alteration_types": list(x.alteration_types),
+        "require_functional": x.require_functional,
+        "driver_genes": list(c.driver_genes),
+        "ecog_window_days_before": c.ecog_window_days_before,
+        "ecog_window_days_after": c.ecog_window_days_after,
+        "brain_metastasis_codes": list(c.brain_metastasis_codes),
+        "death_day_of_month": t.death_day_of_month,
+        "days_per_month": t.days_per_month,
+        "data_cut_date": data_cut_date,
+        "exposed_label": spec.arms.exposed,
+        "comparator_label": spec.arms.comparator,
+    }
+
+
+def build_models(
+    con: duckdb.DuckDBPyConnection, relations: tuple[str, ...], spec: StudySpec, data_cut_date: dt.date
+) -> dict[str, TableInfo]:
+    """Materialize SQL models in the order given (callers pass a dependency-ordered tuple)."""
+    params = sql_parameters(spec, data_cut_date)
+    return {rel: materialize_model(con, rel, params) for rel in relations}
+
+
+def attrition_never_rises(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Arms whose patient count rises between consecutive attrition steps (should be none)."""
+    rows = con.execute(
+        """
+        select arm, step, patients_remaining, prev
+        from (
+            select arm, step, patients_remaining,
+                lag(patients_remaining) over (partition by arm order by step_order) as prev
+            from marts.attrition
+        )
+        where prev is not null and patients_remaining > prev
+        """
+    ).fetchall()
+    return [f"{arm}: {step} has {n} > {prev}" for arm, step, n, prev in rows]

@@ -1,0 +1,212 @@
+"""Ingest: verify a delivery folder against its manifest and the raw data contracts, then land it in ``raw``.
+
+A delivery is a folder with one Parquet file per table and a ``manifest.json`` (table, file, rows, sha256, columns,
+data cut). Before anything is written, every file is checked: present, inside the delivery folder, readable as
+Parquet, checksum and row count as the manifest says, columns and types as the contract says. Every problem found is
+reported at once, each naming the file and column. Only a delivery that passes is loaded, in one transaction: the
+``raw`` tables and ``raw.load_log`` are replaced together or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from rwe_cohorts.contracts import Contract
+
+MANIFEST = "manifest.json"
+
+_ARROW_OK: dict[str, tuple[Any, ...]] = {
+    "VARCHAR": (pa.types.is_string, pa.types.is_large_string),
+    "INTEGER": (pa.types.is_integer,),
+    "BIGINT": (pa.types.is_integer,),
+    "DOUBLE": (pa.types.is_floating,),
+    "DATE": (pa.types.is_date32,),
+    "BOOLEAN": (pa.types.is_boolean,),
+    "TIMESTAMP": (pa.types.is_timestamp,),
+}
+
+
+class DeliveryError(ValueError):
+    """A delivery cannot be ingested; ``problems`` lists each one (file, column, what is wrong)."""
+
+    def __init__(self, folder: Path, problems: list[str]) -> None:
+        self.folder = folder
+        self.problems = problems
+        super().__init__(
+            f"delivery {folder} rejected: {len(problems)} problem(s)\n  " + "\n  ".join(problems[:50])
+        )
+
+
+@dataclass(frozen=True)
+class ManifestTable:
+    table: str
+    file: str
+    rows: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Delivery:
+    folder: Path
+    data_cut_id: str
+    data_cut_date: dt.date
+    schema_version: str
+    tables: tuple[ManifestTable, ...]
+    manifest_sha256: str
+
+    def table(self, name: str) -> ManifestTable:
+        for t in self.tables:
+            if t.table == name:
+                return t
+        raise KeyError(name)
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_delivery(folder: Path) -> Delivery:
+    """Parse a delivery's manifest (structure only; contents are verified by ``verify_delivery``)."""
+    folder = Path(folder)
+    path = folder / MANIFEST
+    if not path.is_file():
+        raise DeliveryError(folder, [f"{MANIFEST}: missing"])
+    try:
+        raw = json.loads(path.read_text())
+        tables = tuple(
+            ManifestTable(table=str(t["table"]), file=str(t["file"]), rows=int(t["rows"]), sha256=str(t["sha256"]))
+            for t in raw["tables"]
+        )
+        return Delivery(
+            folder=folder,
+            data_cut_id=str(raw["data_cut_id"]),
+            data_cut_date=dt.date.fromisoformat(str(raw["data_cut_date"])),
+            schema_version=str(raw["schema_version"]),
+            tables=tables,
+            manifest_sha256=sha256_file(path),
+        )
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DeliveryError(folder, [f"{MANIFEST}: malformed ({type(exc).__name__}: {exc})"]) from exc
+
+
+def find_deliveries(landing: Path) -> list[Delivery]:
+    """Every delivery folder (one with a manifest) under the landing area, oldest data cut first."""
+    landing = Path(landing)
+    if not landing.is_dir():
+        return []
+    found = [read_delivery(p) for p in sorted(landing.iterdir()) if (p / MANIFEST).is_file()]
+    return sorted(found, key=lambda d: (d.data_cut_date, d.folder.name))
+
+
+def latest_delivery(landing: Path) -> Delivery:
+    found = find_deliveries(landing)
+    if not found:
+        raise FileNotFoundError(f"no delivery (a folder with {MANIFEST}) under the landing area {landing}")
+    return found[-1]
+
+
+def _type_ok(contract_type: str, arrow_type: pa.DataType) -> bool:
+    return any(pred(arrow_type) for pred in _ARROW_OK[contract_type])
+
+
+def verify_delivery(delivery: Delivery, contracts: Mapping[str, Contract]) -> None:
+    """Check every file of the delivery against the manifest and the ``raw`` contracts; raise listing all problems."""
+    problems: list[str] = []
+    folder = delivery.folder.resolve()
+    by_table = {t.table: t for t in delivery.tables}
+    expected = {c.table: c for c in contracts.values() if c.schema == "raw" and c.table != "load_log"}
+    for name in sorted(set(expected) - set(by_table)):
+        problems.append(f"{name}: table missing from {MANIFEST}")
+    for name in sorted(set(by_table) - set(expected)):
+        problems.append(f"{by_table[name].file}: table {name!r} has no data contract (unexpected table)")
+    for name in sorted(set(expected) & set(by_table)):
+        entry, contract = by_table[name], expected[name]
+        path = (folder / entry.file).resolve()
+        if path.parent != folder:
+            problems.append(f"{entry.file}: path escapes the delivery folder")
+            continue
+        if not path.is_file():
+            problems.append(f"{entry.file}: file missing")
+            continue
+        if path.stat().st_size == 0:
+            problems.append(f"{entry.file}: file is empty (0 bytes)")
+            continue
+        digest = sha256_file(path)
+        if digest != entry.sha256:
+            problems.append(f"{entry.file}: checksum {digest[:12]}... differs from manifest {entry.sha256[:12]}...")
+        try:
+            meta = pq.read_metadata(path)
+            schema = pq.read_schema(path)
+        except (pa.ArrowInvalid, OSError) as exc:
+            problems.append(f"{entry.file}: not a readable Parquet file ({exc})")
+            continue
+        if meta.num_rows != entry.rows:
+            problems.append(f"{entry.file}: {meta.num_rows} rows, manifest says {entry.rows}")
+        if meta.num_rows == 0 and name not in {"mortality"}:
+            problems.append(f"{entry.file}: table has no rows")
+        delivered = {f.name: f.type for f in schema}
+        for col in contract.columns:
+            if col.name not in delivered:
+                problems.append(f"{entry.file}: column {col.name!r} missing")
+            elif not _type_ok(col.type, delivered[col.name]):
+                problems.append(
+                    f"{entry.file}: column {col.name!r} has type {delivered[col.name]}, contract says {col.type}"
+                )
+        for extra in [c for c in delivered if c not in contract.column_names]:
+            problems.append(f"{entry.file}: column {extra!r} is not in the contract (extra column)")
+    if problems:
+        raise DeliveryError(delivery.folder, problems)
+
+
+def load_delivery(
+    con: duckdb.DuckDBPyConnection, delivery: Delivery, contracts: Mapping[str, Contract]
+) -> dict[str, int]:
+    """Verify, then replace every ``raw`` table and ``raw.load_log`` in one transaction. Returns rows per table."""
+    verify_delivery(delivery, contracts)
+    loaded_at = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    counts: dict[str, int] = {}
+    con.execute("begin transaction")
+    try:
+        log_rows = []
+        for entry in delivery.tables:
+            contract = contracts[f"raw.{entry.table}"]
+            cols = ", ".join(f"cast({c.name} as {c.type}) as {c.name}" for c in contract.columns)
+            path = str((delivery.folder / entry.file).resolve())
+            con.execute(f"create or replace table raw.{entry.table} as select {cols} from read_parquet(?)", [path])
+            row = con.execute(f"select count(*) from raw.{entry.table}").fetchone()
+            counts[entry.table] = int(row[0]) if row else 0
+            log_rows.append(
+                (
+                    delivery.data_cut_id,
+                    delivery.data_cut_date,
+                    entry.table,
+                    entry.file,
+                    entry.sha256,
+                    counts[entry.table],
+                    loaded_at,
+                )
+            )
+        con.execute(
+            "create or replace table raw.load_log (data_cut_id varchar, data_cut_date date, table_name varchar, "
+            "file_name varchar, file_sha256 varchar, row_count bigint, loaded_at timestamp)"
+        )
+        con.executemany("insert into raw.load_log values (?, ?, ?, ?, ?, ?, ?)", log_rows)
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    return counts
