@@ -4,13 +4,28 @@ from __future__ import annotations
 
 import dagster as dg
 
-from pipelines.cohort.assets import cohort_assets
+from pipelines.cohort.assets import attrition, cohort_assets
+from pipelines.cohort.checks import cohort_checks
 from pipelines.ingest.assets import raw_tables, staging_assets
 from pipelines.jobs import study_job
+from pipelines.matching.assets import matching
+from pipelines.matching.checks import balance_check
+from pipelines.reporting.assets import study_report
 from pipelines.resources import resources
+from pipelines.survival.assets import hazard_ratio_robustness, survival
 
 defs = dg.Definitions(
-    assets=[raw_tables, *staging_assets, *cohort_assets],
+    assets=[
+        raw_tables,
+        *staging_assets,
+        *cohort_assets,
+        matching,
+        attrition,
+        survival,
+        hazard_ratio_robustness,
+        study_report,
+    ],
+    asset_checks=[*cohort_checks, balance_check],
     jobs=[study_job],
     resources=resources(),
     # One process, steps in sequence: DuckDB allows one writer per file.

@@ -24,7 +24,7 @@ def run_study(delivery: str = "") -> int:
         failed_checks = []
         for ev in result.all_events:
             if ev.event_type_value == "ASSET_CHECK_EVALUATION":
-                evaluation = ev.event_specific_data.evaluation  # type: ignore[union-attr]
+                evaluation = ev.event_specific_data
                 if not evaluation.passed:
                     summary = evaluation.metadata.get("summary")
                     text = summary.value if summary is not None else ""

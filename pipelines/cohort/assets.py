@@ -1,6 +1,5 @@
 """Cohort construction: the intermediate derivations and the analytic cohort, one asset per SQL model."""
 
-
 import dagster as dg
 
 from pipelines.common import key, sql_dependencies, table_metadata
@@ -38,3 +37,6 @@ def sql_asset(relation: str, group: str) -> dg.AssetsDefinition:
 
 
 cohort_assets = [sql_asset(r, "cohort") for r in (*INTERMEDIATE_MODELS, *COHORT_MARTS)]
+
+
+attrition = sql_asset("marts.attrition", "cohort")

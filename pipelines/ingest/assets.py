@@ -1,5 +1,4 @@
-"""Ingest: the latest delivery in the landing area lands in ``raw`` (all tables in one transaction), then ``staging``."""
-
+"""Ingest: the latest delivery in the landing area lands in ``raw`` (one transaction), then ``staging``."""
 
 from pathlib import Path
 
@@ -27,9 +26,7 @@ class IngestConfig(dg.Config):  # type: ignore[misc]
 def raw_tables(context: dg.AssetExecutionContext, config: IngestConfig, study: StudyResource):  # type: ignore[no-untyped-def]
     """Verify the delivery (manifest checksums, row counts, columns, types) and replace every raw table at once."""
     landing = Path(study.landing_dir)
-    delivery = (
-        ingest.read_delivery(landing / config.delivery) if config.delivery else ingest.latest_delivery(landing)
-    )
+    delivery = ingest.read_delivery(landing / config.delivery) if config.delivery else ingest.latest_delivery(landing)
     contracts = load_contracts(CONTRACTS_ROOT, "raw")
     with study.connect() as con:
         ingest.load_delivery(con, delivery, contracts)

@@ -1,11 +1,12 @@
 -- intermediate.patient_genomics
 -- grain: one row per patient with at least one NGS report.
 -- inputs: staging.genomic_reports, staging.genomic_alterations, staging.panel_genes.
--- parameters: $exposure_genes, $exposure_alteration_types, $require_functional, $driver_genes.
+-- parameters: $exposure_genes, $exposure_alteration_types, $require_functional, $negative_requires_all_genes,
+--             $driver_genes.
 -- Exposure status: positive = a qualifying alteration in an exposure gene (as gene or as fusion partner; partner
 -- order in sources is not reliable) on any report; negative = none, and at least one report whose panel covers every
--- exposure gene (rearrangement-baited when rearrangements define exposure); otherwise not_assessable: a gene not on
--- the panel is not tested, not negative. Driver co-alteration: a functional alteration in a driver gene other than the
+-- exposure gene, or any one of them when the spec says so (rearrangement-baited when rearrangements define
+-- exposure); otherwise not_assessable: a gene not on the panel is not tested, not negative. Driver co-alteration: a functional alteration in a driver gene other than the
 -- exposure genes, on any report.
 with reports as (
     select * from staging.genomic_reports
@@ -34,7 +35,7 @@ assessed as (
     where list_contains($exposure_genes, p.gene)
         and (p.is_rearrangement_baited or not list_contains($exposure_alteration_types, 'rearrangement'))
     group by r.patient_id, r.report_id
-    having count(distinct p.gene) = len($exposure_genes)
+    having count(distinct p.gene) >= case when $negative_requires_all_genes then len($exposure_genes) else 1 end
 ),
 
 exposure_events as (

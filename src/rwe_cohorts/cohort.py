@@ -51,6 +51,7 @@ def sql_parameters(spec: StudySpec, data_cut_date: dt.date) -> dict[str, Any]:
         "exposure_genes": list(x.genes),
         "exposure_alteration_types": list(x.alteration_types),
         "require_functional": x.require_functional,
+        "negative_requires_all_genes": x.negative_requires == "all_genes_assessed",
         "driver_genes": list(c.driver_genes),
         "ecog_window_days_before": c.ecog_window_days_before,
         "ecog_window_days_after": c.ecog_window_days_after,

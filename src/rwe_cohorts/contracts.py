@@ -24,7 +24,7 @@ import yaml
 Tag = Literal["conformance", "completeness", "plausibility"]
 Severity = Literal["error", "warn"]
 
-DUCKDB_TYPES = frozenset({"VARCHAR", "INTEGER", "BIGINT", "DOUBLE", "DATE", "BOOLEAN", "TIMESTAMP"})
+DUCKDB_TYPES = frozenset({"VARCHAR", "INTEGER", "BIGINT", "DOUBLE", "DATE", "BOOLEAN", "TIMESTAMP", "VARCHAR[]"})
 _TAGS = frozenset({"conformance", "completeness", "plausibility"})
 _SEVERITIES = frozenset({"error", "warn"})
 

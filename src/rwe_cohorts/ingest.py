@@ -42,9 +42,7 @@ class DeliveryError(ValueError):
     def __init__(self, folder: Path, problems: list[str]) -> None:
         self.folder = folder
         self.problems = problems
-        super().__init__(
-            f"delivery {folder} rejected: {len(problems)} problem(s)\n  " + "\n  ".join(problems[:50])
-        )
+        super().__init__(f"delivery {folder} rejected: {len(problems)} problem(s)\n  " + "\n  ".join(problems[:50]))
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,9 @@ class Exposure(_Frozen):
         min_length=1
     )
     require_functional: bool = True
+    # Negative status needs a report whose panel covers (rearrangement-baited when rearrangements define exposure)
+    # any one of the exposure genes, or all of them; otherwise the patient is "not assessable", never "negative".
+    negative_requires: Literal["any_gene_assessed", "all_genes_assessed"] = "all_genes_assessed"
 
 
 class Covariates(_Frozen):

@@ -1,8 +1,8 @@
 """The DuckDB warehouse: schemas, SQL models from files, whole-table replacement, table descriptions.
 
 SQL models live in ``sql/<layer>/<relation>.sql``, one relation per file; the file stem is the relation name and the
-folder is its schema. A model is a single ``SELECT``; this module materializes it with ``CREATE OR REPLACE TABLE`` inside
-a transaction, so a table is replaced whole or not at all. Values are bound as named parameters (``$name``); only the
+folder is its schema. A model is a single ``SELECT``; this module materializes it with ``CREATE OR REPLACE TABLE``
+inside a transaction, so a table is replaced whole or not at all. Values are bound as named parameters (``$name``); only the
 parameters a model mentions are bound, and a missing one is an error naming the model.
 """
 
@@ -126,7 +126,7 @@ def table_info(con: duckdb.DuckDBPyConnection, relation: str) -> TableInfo:
 def read_frame(con: duckdb.DuckDBPyConnection, relation: str, columns: Iterable[str] | None = None) -> pl.DataFrame:
     """Read a table into polars (identifiers checked)."""
     cols = ", ".join(check_identifier(c) for c in columns) if columns else "*"
-    return con.execute(f"select {cols} from {check_identifier(relation)}").pl()
+    return con.sql(f"select {cols} from {check_identifier(relation)}").pl()
 
 
 def list_tables(con: duckdb.DuckDBPyConnection, schemas: Iterable[str] = SCHEMAS) -> list[str]:

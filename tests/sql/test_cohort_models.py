@@ -6,55 +6,10 @@ import datetime as dt
 
 import pytest
 
-from rwe_cohorts.cohort import INTERMEDIATE_MODELS, STAGING_MODELS, attrition_never_rises, build_models
-from rwe_cohorts.spec import StudySpec
-from rwe_cohorts.warehouse import materialize_model
+from rwe_cohorts.cohort import attrition_never_rises
 
 CUT = dt.date(2021, 3, 31)
 D = dt.date
-
-
-def _patient(db, pid: str, *, advanced=D(2015, 3, 1), birth_year=1955, cancer_type="Thyroid", panel="T7") -> None:  # type: ignore[no-untyped-def]
-    db.add("demographics", patient_id=pid, birth_year=birth_year, gender="F", race="White", ethnicity=None, state="CA")
-    db.add("practice", patient_id=pid, practice_id="S0001", practice_type="COMMUNITY")
-    db.add(
-        "cancer_diagnosis",
-        patient_id=pid,
-        cancer_type=cancer_type,
-        diagnosis_date=D(2014, 6, 1),
-        group_stage="Stage IIIB",
-        advanced_diagnosis_date=advanced,
-        histology=None,
-        smoking_status="No history of smoking",
-    )
-
-
-def _report(db, pid: str, rid: str, date: dt.date, panel: str = "T7") -> None:  # type: ignore[no-untyped-def]
-    db.add(
-        "genomic_reports",
-        report_id=rid,
-        patient_id=pid,
-        sample_id="SA-" + rid[-9:],
-        specimen_collected_date=date - dt.timedelta(days=14),
-        report_date=date,
-        assay="FoundationOne CDx",
-        panel_version=panel,
-        specimen_type="Tissue",
-    )
-
-
-def _panels(db) -> None:  # type: ignore[no-untyped-def]
-    for gene in ("NTRK1", "NTRK2", "NTRK3", "KRAS", "EGFR", "ETV6", "TP53"):
-        db.add("panel_genes", panel_version="T7", gene=gene, is_rearrangement_baited=gene.startswith("NTRK"))
-    # An old panel without NTRK2/NTRK3 rearrangement baits: NTRK fusion status cannot be assessed on it.
-    for gene in ("NTRK1", "NTRK2", "NTRK3", "KRAS"):
-        db.add("panel_genes", panel_version="T5a", gene=gene, is_rearrangement_baited=gene == "NTRK1")
-
-
-def _build(db, spec: StudySpec) -> None:  # type: ignore[no-untyped-def]
-    db.con.execute("create or replace table marts.matched_cohort (patient_id varchar, arm varchar)")
-    build_models(db.con, STAGING_MODELS + INTERMEDIATE_MODELS + ("marts.analytic_cohort",), spec, CUT)
-    materialize_model(db.con, "marts.attrition")
 
 
 def _row(db, relation: str, pid: str, extra_where: str = "") -> dict[str, object]:  # type: ignore[no-untyped-def]
@@ -63,55 +18,6 @@ def _row(db, relation: str, pid: str, extra_where: str = "") -> dict[str, object
     rows = cur.fetchall()
     assert len(rows) == 1, f"{relation}: expected one row for {pid}, got {len(rows)}"
     return dict(zip(names, rows[0], strict=True))
-
-
-@pytest.fixture
-def cohort_db(raw_db, spec: StudySpec):  # type: ignore[no-untyped-def]
-    db = raw_db
-    _panels(db)
-    # P1: NTRK3 fusion (ETV6-NTRK3), report 90 days after advanced diagnosis, death month before last visit.
-    _patient(db, "F000000000001")
-    _report(db, "F000000000001", "ORD-000000001-01", D(2015, 5, 30))
-    db.add("genomic_alterations", alteration_id="ALT-0000000001", report_id="ORD-000000001-01", gene="NTRK3",
-           alteration_type="rearrangement", alteration_detail="fusion", fusion_partner="ETV6", is_functional=True)
-    db.add("visits", visit_id="V00000000001", patient_id="F000000000001", visit_date=D(2016, 2, 20),
-           visit_type="Office visit")
-    db.add("mortality", patient_id="F000000000001", death_month="2016-02")
-    # P2: negative, report BEFORE advanced diagnosis (entry 0), two reports, KRAS driver, censored at last visit.
-    _patient(db, "F000000000002", cancer_type="NSCLC")
-    _report(db, "F000000000002", "ORD-000000002-01", D(2014, 12, 1))
-    _report(db, "F000000000002", "ORD-000000002-02", D(2016, 1, 10))
-    db.add("genomic_alterations", alteration_id="ALT-0000000002", report_id="ORD-000000002-02", gene="KRAS",
-           alteration_type="short variant", alteration_detail="G12C", fusion_partner=None, is_functional=True)
-    db.add("visits", visit_id="V00000000002", patient_id="F000000000002", visit_date=D(2017, 7, 1),
-           visit_type="Office visit")
-    # P3: NTRK1 fusion reported with NTRK1 as the partner (partner order reversed), treated with larotrectinib.
-    _patient(db, "F000000000003", advanced=D(2018, 1, 10))
-    _report(db, "F000000000003", "ORD-000000003-01", D(2018, 3, 1))
-    db.add("genomic_alterations", alteration_id="ALT-0000000003", report_id="ORD-000000003-01", gene="TPM3",
-           alteration_type="rearrangement", alteration_detail="fusion", fusion_partner="NTRK1", is_functional=True)
-    db.add("lines_of_therapy", patient_id="F000000000003", line_number=1, line_name="Larotrectinib",
-           start_date=D(2018, 4, 1), end_date=D(2019, 1, 1), is_maintenance=False)
-    # P4: only sequenced on the old panel (no NTRK3 rearrangement baits): not assessable, not negative.
-    _patient(db, "F000000000004")
-    _report(db, "F000000000004", "ORD-000000004-01", D(2015, 6, 1), panel="T5a")
-    # P5: advanced diagnosis outside the window; P6: a minor.
-    _patient(db, "F000000000005", advanced=D(2010, 5, 1))
-    _report(db, "F000000000005", "ORD-000000005-01", D(2010, 9, 1))
-    _patient(db, "F000000000006", birth_year=2000)
-    _report(db, "F000000000006", "ORD-000000006-01", D(2015, 6, 1))
-    # P7: death month after the data cut is not an observed death at this cut; line before the report.
-    _patient(db, "F000000000007")
-    _report(db, "F000000000007", "ORD-000000007-01", D(2015, 8, 1))
-    db.add("lines_of_therapy", patient_id="F000000000007", line_number=1, line_name="Carboplatin,Paclitaxel",
-           start_date=D(2015, 3, 20), end_date=D(2015, 7, 1), is_maintenance=False)
-    db.add("lines_of_therapy", patient_id="F000000000007", line_number=2, line_name="Docetaxel",
-           start_date=D(2015, 9, 1), end_date=None, is_maintenance=False)
-    db.add("visits", visit_id="V00000000007", patient_id="F000000000007", visit_date=D(2021, 2, 1),
-           visit_type="Infusion")
-    db.add("mortality", patient_id="F000000000007", death_month="2021-05")
-    _build(db, spec)
-    return db
 
 
 def test_month_precision_death_is_day_15_and_reconciled_to_last_activity(cohort_db) -> None:  # type: ignore[no-untyped-def]
@@ -166,7 +72,9 @@ def test_death_after_cut_is_censored_and_last_line_index(cohort_db) -> None:  # 
     therapy = _row(cohort_db, "intermediate.patient_therapy", "F000000000007")
     assert therapy["n_lines_before_report"] == 1
     assert therapy["last_line_before_report_date"] == D(2015, 3, 20)
-    axis = _row(cohort_db, "intermediate.cohort_time_axes", "F000000000007", "and index_rule = 'last_line_before_report'")
+    axis = _row(
+        cohort_db, "intermediate.cohort_time_axes", "F000000000007", "and index_rule = 'last_line_before_report'"
+    )
     assert axis["index_date"] == D(2015, 3, 20)
     assert axis["entry_days"] == (D(2015, 8, 1) - D(2015, 3, 20)).days
 

@@ -1,0 +1,59 @@
+"""Propensity-score model, 1:k matching and balance: one computation, five marts, the attrition's last step."""
+
+import dagster as dg
+
+from pipelines.common import key
+from pipelines.common_io import image, read, write
+from pipelines.resources import StudyResource
+from rwe_cohorts.matching import love_plot, ps_overlap_plot
+from rwe_cohorts.study_matching import ps_model_frame, run_matching
+
+MATCHING_MARTS = (
+    "marts.ps_model",
+    "marts.propensity_scores",
+    "marts.matched_cohort",
+    "marts.covariate_balance",
+    "marts.ps_overlap",
+)
+
+
+@dg.multi_asset(
+    specs=[dg.AssetSpec(key(r), group_name="matching", deps=[key("marts.analytic_cohort")]) for r in MATCHING_MARTS],
+    can_subset=False,
+)
+def matching(context: dg.AssetExecutionContext, study: StudyResource):  # type: ignore[no-untyped-def]
+    """Logistic PS model over the eligible pool, greedy 1:k nearest-neighbour matching on the logit PS within exact
+    strata (rounds, largest PS first, ties by patient id), covariate balance before/after and PS overlap."""
+    spec = study.spec()
+    cohort = read(study, "marts.analytic_cohort")
+    out = run_matching(cohort, spec)
+    for warning in out.fit.warnings:
+        context.log.warning(f"propensity model: {warning}")
+    frames = {
+        "marts.ps_model": ps_model_frame(out.fit, spec),
+        "marts.propensity_scores": out.fit.scores,
+        "marts.matched_cohort": out.matched_cohort,
+        "marts.covariate_balance": out.balance,
+        "marts.ps_overlap": out.overlap,
+    }
+    meta = write(study, frames, spec_hash=spec.spec_hash)
+    counts = out.matched_cohort.group_by("arm").len().sort("arm")
+    extra: dict[str, dict[str, object]] = {
+        "marts.ps_model": {
+            "c_statistic": out.fit.c_statistic,
+            "converged": out.fit.converged,
+            "warnings": dg.MetadataValue.text("\n".join(out.fit.warnings) or "none"),
+            "ps_overlap_plot": image(ps_overlap_plot(out.fit.scores), "PS overlap"),
+        },
+        "marts.matched_cohort": {
+            **{f"n_{r['arm']}": r["len"] for r in counts.to_dicts()},
+            "exposed_with_fewer_than_k": out.result.unmatched.height,
+        },
+        "marts.covariate_balance": {
+            "max_abs_smd_after": out.max_abs_smd_after,
+            "imbalanced_covariates": ", ".join(out.imbalanced) or "none",
+            "love_plot": image(love_plot(out.balance, threshold=spec.matching.balance_smd_threshold), "Love plot"),
+        },
+    }
+    for relation in MATCHING_MARTS:
+        yield dg.MaterializeResult(asset_key=key(relation), metadata={**meta[relation], **extra.get(relation, {})})

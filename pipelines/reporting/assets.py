@@ -1,0 +1,43 @@
+"""The study report: one self-contained HTML file per data cut."""
+
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.common import key
+from pipelines.resources import StudyResource
+from pipelines.survival.assets import SURVIVAL_MARTS
+from rwe_cohorts.study_report import build_report
+
+REPORT_INPUTS = (
+    *SURVIVAL_MARTS,
+    "marts.attrition",
+    "marts.covariate_balance",
+    "marts.hazard_ratio_robustness",
+)
+
+
+@dg.asset(key=key("reports.study_report"), group_name="reporting", deps=[key(r) for r in REPORT_INPUTS])
+def study_report(study: StudyResource) -> dg.MaterializeResult:
+    """Render ``<reports>/<data cut>/study_report.html`` (written to a temporary file, then renamed atomically)."""
+    spec = study.spec()
+    with study.connect() as con:
+        row = con.execute("select data_cut_id, min(file_sha256) from raw.load_log group by 1").fetchone()
+        cut = str(row[0]) if row else "unknown"
+        checksums = con.execute("select table_name, file_sha256 from raw.load_log order by 1").fetchall()
+        html = build_report(
+            con,
+            spec,
+            data_cut_id=cut,
+            provenance={
+                "data cut": cut,
+                "spec hash": spec.spec_hash,
+                "input checksums": ", ".join(f"{t}:{s[:12]}" for t, s in checksums),
+            },
+        )
+    out = Path(study.reports_dir) / cut / "study_report.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".html.tmp")
+    tmp.write_text(html)
+    tmp.replace(out)
+    return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(out)), "bytes": len(html)})

@@ -1,0 +1,222 @@
+"""The study's survival analyses: each analysis in the spec becomes rows of the survival marts.
+
+Populations (``analysis.population``):
+- ``matched``: the primary matched cohort;
+- ``matched_caliper``: re-matched with ``analysis.caliper_sd`` (SD of the logit PS) on the same PS model;
+- ``eligible_iptw``: every eligible patient, ATT weights (exposed 1, comparator PS / (1 - PS)).
+
+Time axis (``analysis.index`` / ``analysis.delayed_entry``): index = advanced diagnosis or start of the last line
+started on or before the first NGS report (patients without such a line are left out of that analysis and counted);
+delayed entry at the first report, or entry forced to 0 to show the immortal-time bias it causes.
+
+Cox models per analysis: matched populations get the unstratified model (as published), the model stratified on
+matched set (conditional) and the cluster-robust model (by matched set); IPTW gets the weighted model with robust
+(per-patient) variance. A model that cannot be estimated (e.g. no events in an arm) is recorded with its reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from rwe_cohorts.spec import Analysis, StudySpec
+from rwe_cohorts.study_matching import match_cohort, matched_cohort_frame
+from rwe_cohorts.survival import (
+    ArmSpec,
+    CoxSpec,
+    KaplanMeierAnalysis,
+    KaplanMeierSettings,
+    SurvivalInputError,
+    SurvivalModelError,
+    conditional_kendall_tau,
+    entry_time_cox,
+    fit_cox_exposure,
+    kaplan_meier_by_arm,
+    proportional_hazards_test,
+)
+
+TIME_COLUMNS = ("patient_id", "entry_months", "exit_months", "is_event")
+
+
+@dataclass(frozen=True)
+class SurvivalOutputs:
+    km_curves: pl.DataFrame
+    risk_table: pl.DataFrame
+    survival_summary: pl.DataFrame
+    survival_landmarks: pl.DataFrame
+    hazard_ratios: pl.DataFrame
+    diagnostics: pl.DataFrame
+    primary_km: KaplanMeierAnalysis
+
+
+def analysis_frame(
+    analysis: Analysis,
+    spec: StudySpec,
+    *,
+    cohort: pl.DataFrame,
+    time_axes: pl.DataFrame,
+    matched: pl.DataFrame,
+    scores: pl.DataFrame,
+) -> pl.DataFrame:
+    """Rows for one analysis: arm, is_exposed, match_set_id, weight, entry_months, exit_months, is_event."""
+    if analysis.population == "matched":
+        members = matched.select("patient_id", "match_set_id")
+    elif analysis.population == "matched_caliper":
+        result = match_cohort(cohort, spec, scores=scores, caliper_sd=analysis.caliper_sd)
+        members = matched_cohort_frame(cohort, scores, result).select("patient_id", "match_set_id")
+    else:
+        members = cohort.select("patient_id", pl.col("patient_id").alias("match_set_id"))
+    axis = time_axes.filter(pl.col("index_rule") == analysis.index, pl.col("is_contributor")).select(TIME_COLUMNS)
+    frame = (
+        members.join(cohort.select("patient_id", "arm", "is_exposed"), on="patient_id", how="inner")
+        .join(axis, on="patient_id", how="inner")
+        .join(scores.select("patient_id", "ps"), on="patient_id", how="left")
+    )
+    if not analysis.delayed_entry:
+        frame = frame.with_columns(pl.lit(0.0).alias("entry_months"))
+    weight = (
+        pl.when(pl.col("is_exposed")).then(1.0).otherwise(pl.col("ps") / (1.0 - pl.col("ps")))
+        if analysis.population == "eligible_iptw"
+        else pl.lit(1.0)
+    )
+    return frame.with_columns(weight.alias("weight")).sort("patient_id")
+
+
+def _cox_models(analysis: Analysis) -> list[tuple[str, CoxSpec]]:
+    if analysis.population == "eligible_iptw":
+        return [("weighted_robust", CoxSpec.weighted("weight"))]
+    return [
+        ("unstratified", CoxSpec.unstratified()),
+        ("stratified_matched_set", CoxSpec.stratified("match_set_id")),
+        ("cluster_robust_matched_set", CoxSpec.cluster_robust("match_set_id")),
+    ]
+
+
+def _cox_rows(analysis: Analysis, frame: pl.DataFrame, arms: ArmSpec) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for model, cox_spec in _cox_models(analysis):
+        base: dict[str, object] = {"analysis": analysis.id, "model": model, "description": analysis.description}
+        try:
+            result = fit_cox_exposure(frame, cox_spec, arms)
+            estimate = result.to_frame().drop("analysis").row(0, named=True)
+            rows.append({**base, "status": "estimated", "reason": None, **estimate})
+        except (SurvivalModelError, SurvivalInputError, ValueError) as exc:
+            rows.append({**base, "status": "not_estimable", "reason": str(exc)[:300]})
+    return rows
+
+
+def _diagnostics(frame: pl.DataFrame, arms: ArmSpec, analysis_id: str) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    checks = (
+        ("proportional_hazards", lambda: proportional_hazards_test(frame, arms=arms)),
+        ("entry_time_hazard", lambda: entry_time_cox(frame, arms=arms)),
+        ("conditional_kendall_tau", lambda: conditional_kendall_tau(frame)),
+    )
+    for name, run in checks:
+        try:
+            r = run()
+        except (SurvivalModelError, SurvivalInputError, ValueError, ArithmeticError) as exc:
+            rows.append(
+                {"analysis": analysis_id, "diagnostic": name, "status": "not_estimable", "description": str(exc)[:300]}
+            )
+            continue
+        statistic = getattr(r, "chisq", None)
+        if statistic is None:
+            statistic = getattr(r, "hr_per_month", None)
+        if statistic is None:
+            statistic = getattr(r, "tau", None)
+        rows.append(
+            {
+                "analysis": analysis_id,
+                "diagnostic": name,
+                "statistic": float(statistic) if statistic is not None else None,
+                "p_value": float(r.p_value),
+                "threshold_p": float(r.threshold_p),
+                "status": r.status,
+                "description": r.description,
+            }
+        )
+    return rows
+
+
+def km_settings(spec: StudySpec, weighted: bool) -> KaplanMeierSettings:
+    s = spec.survival
+    return KaplanMeierSettings(
+        conf_type=s.conf_type,
+        landmarks_months=tuple(float(t) for t in s.landmarks_months),
+        risk_table_months=tuple(float(t) for t in s.risk_table_months),
+        rmst_tau_months=s.rmst_tau_months,
+        weight_col="weight" if weighted else None,
+    )
+
+
+def _tag(frame: pl.DataFrame, analysis_id: str) -> pl.DataFrame:
+    return frame.select(pl.lit(analysis_id).alias("analysis"), *frame.columns)
+
+
+def run_survival(
+    spec: StudySpec,
+    *,
+    cohort: pl.DataFrame,
+    time_axes: pl.DataFrame,
+    matched: pl.DataFrame,
+    scores: pl.DataFrame,
+    analyses: Sequence[Analysis] | None = None,
+) -> SurvivalOutputs:
+    """Every analysis of the spec: KM per arm, Cox variants, diagnostics on the primary analysis."""
+    arms = ArmSpec(column="arm", exposed=spec.arms.exposed, comparator=spec.arms.comparator)
+    curves, risks, summaries, landmarks, hrs, diags = [], [], [], [], [], []
+    primary_km: KaplanMeierAnalysis | None = None
+    for analysis in analyses or spec.analyses:
+        frame = analysis_frame(analysis, spec, cohort=cohort, time_axes=time_axes, matched=matched, scores=scores)
+        weighted = analysis.population == "eligible_iptw"
+        km = kaplan_meier_by_arm(frame, arms, km_settings(spec, weighted))
+        if analysis.id == "primary":
+            primary_km = km
+            diags.extend(_diagnostics(frame, arms, analysis.id))
+        curves.append(_tag(km.curves, analysis.id))
+        risks.append(_tag(km.at_risk, analysis.id))
+        diff = km.rmst_difference
+        summaries.append(
+            _tag(km.summary, analysis.id).with_columns(
+                pl.lit(diff.difference).alias("rmst_difference"),
+                pl.lit(diff.ci_lower).alias("rmst_difference_ci_lower"),
+                pl.lit(diff.ci_upper).alias("rmst_difference_ci_upper"),
+                pl.lit(km.conventions).alias("conventions"),
+            )
+        )
+        landmarks.append(_tag(km.landmarks, analysis.id))
+        hrs.extend(_cox_rows(analysis, frame, arms))
+    if primary_km is None:
+        raise ValueError("the spec has no 'primary' analysis")
+    return SurvivalOutputs(
+        km_curves=pl.concat(curves, how="vertical_relaxed"),
+        risk_table=pl.concat(risks, how="vertical_relaxed"),
+        survival_summary=pl.concat(summaries, how="vertical_relaxed"),
+        survival_landmarks=pl.concat(landmarks, how="vertical_relaxed"),
+        hazard_ratios=pl.DataFrame(hrs, infer_schema_length=None),
+        diagnostics=pl.DataFrame(diags, infer_schema_length=None),
+        primary_km=primary_km,
+    )
+
+
+def robustness_over_match_orders(
+    spec: StudySpec, *, cohort: pl.DataFrame, time_axes: pl.DataFrame, scores: pl.DataFrame, n_orders: int, seed: int
+) -> pl.DataFrame:
+    """The primary unstratified HR over ``n_orders`` random exposed processing orders (seeds seed, seed+1, ...)."""
+    primary = spec.analysis("primary")
+    arms = ArmSpec(column="arm", exposed=spec.arms.exposed, comparator=spec.arms.comparator)
+    rows: list[dict[str, object]] = []
+    for i in range(n_orders):
+        result = match_cohort(cohort, spec, scores=scores, shuffle_seed=seed + i)
+        matched = matched_cohort_frame(cohort, scores, result)
+        frame = analysis_frame(primary, spec, cohort=cohort, time_axes=time_axes, matched=matched, scores=scores)
+        try:
+            r = fit_cox_exposure(frame, CoxSpec.unstratified(), arms)
+            rows.append({"match_order": i, "seed": seed + i, "hr": r.hr, "p_lr": r.p_lr, "n": frame.height})
+        except (SurvivalModelError, SurvivalInputError):
+            rows.append({"match_order": i, "seed": seed + i, "hr": None, "p_lr": None, "n": frame.height})
+    schema = {"match_order": pl.Int64, "seed": pl.Int64, "hr": pl.Float64, "p_lr": pl.Float64, "n": pl.Int64}
+    return pl.DataFrame(rows, schema=schema)
