@@ -8,6 +8,7 @@ import polars as pl
 from pipelines.common import table_metadata
 from pipelines.resources import StudyResource
 from rwe_cohorts import warehouse
+from rwe_cohorts.contracts import load_contracts
 
 
 def read(study: StudyResource, relation: str) -> pl.DataFrame:
@@ -18,9 +19,11 @@ def read(study: StudyResource, relation: str) -> pl.DataFrame:
 def write(study: StudyResource, frames: dict[str, pl.DataFrame], **extra: object) -> dict[str, dict[str, object]]:
     """Replace each table whole; return Dagster metadata (row count, column schema) per relation."""
     out: dict[str, dict[str, object]] = {}
+    contracts = load_contracts(warehouse.CONTRACTS_ROOT)
     with study.connect() as con:
         for relation, frame in frames.items():
-            out[relation] = table_metadata(warehouse.replace_table(con, relation, frame), **extra)
+            info = warehouse.replace_table(con, relation, frame, contracts[relation])
+            out[relation] = table_metadata(info, **extra)
     return out
 
 

@@ -10,6 +10,7 @@ from pipelines.ingest.assets import raw_tables, staging_assets
 from pipelines.jobs import study_job
 from pipelines.matching.assets import matching
 from pipelines.matching.checks import balance_check
+from pipelines.quality.checks import quality_checks
 from pipelines.reporting.assets import study_report
 from pipelines.resources import resources
 from pipelines.survival.assets import hazard_ratio_robustness, survival
@@ -25,7 +26,7 @@ defs = dg.Definitions(
         hazard_ratio_robustness,
         study_report,
     ],
-    asset_checks=[*cohort_checks, balance_check],
+    asset_checks=[*quality_checks, *cohort_checks, balance_check],
     jobs=[study_job],
     resources=resources(),
     # One process, steps in sequence: DuckDB allows one writer per file.

@@ -8,7 +8,7 @@ Defaults put everything under the project's git-ignored ``data/`` folder:
 | landing area (one sub-folder per delivery) | ``RWE_LANDING_DIR`` | ``<data>/landing`` |
 | warehouse (DuckDB file) | ``RWE_WAREHOUSE`` | ``<data>/warehouse.duckdb`` |
 | study spec | ``RWE_STUDY_SPEC`` | ``pipelines/studies/ntrk_hibar2022.yaml`` |
-| Great Expectations project | ``RWE_GX_DIR`` | ``<data>/gx`` |
+| Great Expectations project root (the GX project is ``<root>/gx``, Data Docs under it) | ``RWE_GX_ROOT`` | ``<data>`` |
 | reports | ``RWE_REPORTS_DIR`` | ``<data>/reports`` |
 """
 
@@ -52,7 +52,7 @@ def study_resource_from_env(environ: dict[str, str] | None = None) -> StudyResou
         landing_dir=str(Path(env.get("RWE_LANDING_DIR", data / "landing")).resolve()),
         warehouse_path=str(Path(env.get("RWE_WAREHOUSE", data / "warehouse.duckdb")).resolve()),
         spec_path=str(Path(env.get("RWE_STUDY_SPEC", DEFAULT_SPEC)).resolve()),
-        gx_dir=str(Path(env.get("RWE_GX_DIR", data / "gx")).resolve()),
+        gx_dir=str(Path(env.get("RWE_GX_ROOT", data)).resolve()),
         reports_dir=str(Path(env.get("RWE_REPORTS_DIR", data / "reports")).resolve()),
     )
 

@@ -1,9 +1,10 @@
 """The DuckDB warehouse: schemas, SQL models from files, whole-table replacement, table descriptions.
 
 SQL models live in ``sql/<layer>/<relation>.sql``, one relation per file; the file stem is the relation name and the
-folder is its schema. A model is a single ``SELECT``; this module materializes it with ``CREATE OR REPLACE TABLE``
-inside a transaction, so a table is replaced whole or not at all. Values are bound as named parameters (``$name``); only the
-parameters a model mentions are bound, and a missing one is an error naming the model.
+folder is its schema. A model is a single ``SELECT``; this module materializes it with ``CREATE OR REPLACE
+TABLE`` inside a transaction, so a table is replaced whole or not at all. Values are bound as named parameters
+(``$name``); only the parameters a model mentions are bound, and a missing one is an error naming the model. Tables
+written from Python frames are cast to their data contract's column order and types on the way in.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Any
 
 import duckdb
 import polars as pl
+
+from rwe_cohorts.contracts import Contract
 
 SCHEMAS = ("raw", "staging", "intermediate", "marts", "qa")
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -98,13 +101,22 @@ def materialize_model(
     return table_info(con, relation)
 
 
-def replace_table(con: duckdb.DuckDBPyConnection, relation: str, frame: pl.DataFrame) -> TableInfo:
-    """Replace a table with a polars frame, whole or not at all."""
+def replace_table(
+    con: duckdb.DuckDBPyConnection, relation: str, frame: pl.DataFrame, contract: Contract | None = None
+) -> TableInfo:
+    """Replace a table with a polars frame, whole or not at all; with a contract, cast to its columns and types."""
     check_identifier(relation)
     arrow = frame.to_arrow()  # noqa: F841  (referenced by name in the SQL below)
+    select = "*"
+    if contract is not None:
+        missing = [c for c in contract.column_names if c not in frame.columns]
+        extra = [c for c in frame.columns if c not in contract.column_names]
+        if missing or extra:
+            raise SqlModelError(f"{relation}: frame does not match its contract (missing {missing}, extra {extra})")
+        select = ", ".join(f"cast({check_identifier(c.name)} as {c.type}) as {c.name}" for c in contract.columns)
     try:
         con.execute("begin transaction")
-        con.execute(f"create or replace table {relation} as select * from arrow")
+        con.execute(f"create or replace table {relation} as select {select} from arrow")
         con.execute("commit")
     except duckdb.Error:
         con.execute("rollback")

@@ -1,0 +1,115 @@
+"""Great Expectations suites (built from the data contracts) as blocking Dagster asset checks, per layer.
+
+One check op per layer validates every table of that layer, stores every result in ``qa.expectation_results`` and a
+per-run summary in ``qa.qa_summary``, and rebuilds the Data Docs. A table with an error-severity failure fails its
+check with ERROR severity, which blocks everything downstream; warn-severity failures are reported, not blocking.
+"""
+
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+
+from pipelines.common import key
+from pipelines.resources import StudyResource
+from rwe_cohorts.contracts import Contract, load_contracts
+from rwe_cohorts.quality import (
+    ExpectationOutcome,
+    GXContext,
+    genomic_checks,
+    outcomes_to_frame,
+    qa_summary,
+    qa_summary_text,
+    validate_relations,
+)
+from rwe_cohorts.quality.store import store_results
+from rwe_cohorts.warehouse import CONTRACTS_ROOT
+
+GENOMICS = "genomic_plausibility"
+
+
+def _result(relation: str, check: str, outcomes: list[ExpectationOutcome], docs: Path) -> dg.AssetCheckResult:
+    failed = [o for o in outcomes if not o.passed]
+    errors = [o for o in failed if o.severity == "error"]
+    lines = [
+        f"{o.rule} [{o.tag}, {o.severity}]: {o.unexpected_count} of {o.element_count} rows"
+        + (f"; e.g. {', '.join(o.example_keys[:3])}" if o.example_keys else "")
+        for o in failed
+    ]
+    return dg.AssetCheckResult(
+        asset_key=key(relation),
+        check_name=check,
+        passed=not failed,
+        severity=dg.AssetCheckSeverity.ERROR if errors else dg.AssetCheckSeverity.WARN,
+        metadata={
+            "summary": f"{relation}: {len(failed)} of {len(outcomes)} checks failed"
+            + (": " + "; ".join(lines[:5]) if lines else ""),
+            "checks": len(outcomes),
+            "failed_error": len(errors),
+            "failed_warn": len(failed) - len(errors),
+            "failures": dg.MetadataValue.md("\n".join(f"- {line}" for line in lines) or "none"),
+            "data_docs": dg.MetadataValue.path(str(docs)),
+        },
+    )
+
+
+def _suite_check(layer: str) -> dg.AssetChecksDefinition:
+    contracts: dict[str, Contract] = load_contracts(CONTRACTS_ROOT, layer)
+    specs = [
+        dg.AssetCheckSpec("contract_suite", asset=key(r), blocking=True, description=f"GX suite built from {r}")
+        for r in contracts
+    ]
+    if layer == "raw":
+        specs.append(
+            dg.AssetCheckSpec(
+                GENOMICS,
+                asset=key("raw.genomic_alterations"),
+                blocking=True,
+                description="Exposure-fusion prevalence band, driver co-alteration rarity, genes on the report panel",
+            )
+        )
+
+    @dg.multi_asset_check(specs=specs, name=f"{layer}_quality", can_subset=False)
+    def _check(context: dg.AssetCheckExecutionContext, study: StudyResource):  # type: ignore[no-untyped-def]
+        spec = study.spec()
+        gx = GXContext.file(Path(study.gx_dir))
+        with study.connect() as con:
+            row = con.execute("select any_value(data_cut_id) from raw.load_log").fetchone()
+            cut = str(row[0]) if row and row[0] else "unknown"
+            validations = validate_relations(
+                con, contracts.values(), run_id=context.run.run_id, data_cut_id=cut, context=gx
+            )
+            extra: list[ExpectationOutcome] = []
+            if layer == "raw":
+                extra = genomic_checks(
+                    con,
+                    exposure_genes=spec.exposure.genes,
+                    driver_genes=spec.covariates.driver_genes,
+                    context=gx,
+                    run_id=context.run.run_id,
+                    data_cut_id=cut,
+                )
+            everything = [*validations, *extra]
+            results = outcomes_to_frame(everything, run_id=context.run.run_id, data_cut_id=cut)
+            summary = qa_summary(everything).with_columns(
+                pl.lit(context.run.run_id).alias("run_id"), pl.lit(cut).alias("data_cut_id")
+            )
+            qa = load_contracts(CONTRACTS_ROOT, "qa")
+            store_results(
+                con,
+                results,
+                summary,
+                results_contract=qa["qa.expectation_results"],
+                summary_contract=qa["qa.qa_summary"],
+            )
+        docs = gx.build_data_docs()
+        context.log.info(f"{layer} quality: {qa_summary_text(everything)}; Data Docs: {docs}")
+        for v in validations:
+            yield _result(v.relation, "contract_suite", list(v.results), docs)
+        if layer == "raw":
+            yield _result("raw.genomic_alterations", GENOMICS, extra, docs)
+
+    return _check
+
+
+quality_checks = [_suite_check("raw"), _suite_check("staging")]

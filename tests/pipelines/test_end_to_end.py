@@ -1,0 +1,141 @@
+"""End to end: generate a small delivery, run the whole study through Dagster (local instance, SQLite storage),
+and check the warehouse, the contracts, the report and the recorded run. Also: a corrupt delivery stops the run."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from rwe_cohorts.contracts import load_contracts
+from rwe_cohorts.spec import load_spec
+from rwe_cohorts.warehouse import CONTRACTS_ROOT, PROJECT_ROOT
+
+N_PATIENTS = 20_000
+
+
+def _env(root: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        RWE_DATA_DIR=str(root / "data"),
+        DAGSTER_HOME=str(root / "dagster_home"),
+        RWE_STUDY_SPEC=str(root / "spec.yaml"),
+        GX_ANALYTICS_ENABLED="false",
+    )
+    return env
+
+
+def _rwe(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "pipelines.cli", *args]
+    return subprocess.run(cmd, cwd=PROJECT_ROOT, env=_env(root), capture_output=True, text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def study_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("e2e")
+    spec = yaml.safe_load((PROJECT_ROOT / "pipelines/studies/ntrk_hibar2022.yaml").read_text())
+    spec["survival"]["robustness_match_orders"] = 10  # keep CI fast; the default study uses 200
+    (root / "spec.yaml").write_text(yaml.safe_dump(spec))
+    (root / "dagster_home").mkdir()
+    (root / "dagster_home" / "dagster.yaml").write_text((PROJECT_ROOT / ".dagster_home/dagster.yaml").read_text())
+    gen = _rwe(root, "generate", "--patients", str(N_PATIENTS), "--seed", "7")
+    assert gen.returncode == 0, gen.stderr
+    run = _rwe(root, "run")
+    assert run.returncode == 0, run.stdout + run.stderr
+    return root
+
+
+def test_every_table_has_a_contract_and_matches_it(study_run: Path) -> None:
+    contracts = load_contracts(CONTRACTS_ROOT)
+    con = duckdb.connect(str(study_run / "data" / "warehouse.duckdb"), read_only=True)
+    tables = {
+        f"{s}.{t}"
+        for s, t in con.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema in ('raw', 'staging', 'intermediate', 'marts', 'qa')"
+        ).fetchall()
+    }
+    assert sorted(tables - set(contracts)) == [], "tables without a data contract"
+    assert sorted(set(contracts) - tables) == [], "contracts without a table"
+    for relation in sorted(tables):
+        schema, table = relation.split(".")
+        cols = con.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = ? and table_name = ? order by ordinal_position",
+            [schema, table],
+        ).fetchall()
+        assert cols == [(c.name, c.type) for c in contracts[relation].columns], relation
+
+
+def test_study_outputs_are_coherent(study_run: Path) -> None:
+    spec = load_spec(study_run / "spec.yaml")
+    con = duckdb.connect(str(study_run / "data" / "warehouse.duckdb"), read_only=True)
+    n_exposed, n_sets, max_per_set = con.execute(
+        "select count(*) filter (where is_exposed), count(distinct match_set_id), "
+        "max(n) from (select match_set_id, count(*) filter (where not is_exposed) as n, "
+        "bool_or(is_exposed) as is_exposed from marts.matched_cohort group by 1)"
+    ).fetchone()
+    assert n_exposed == n_sets > 0
+    assert max_per_set <= spec.matching.ratio
+    # no comparator used twice; same cancer type within a set
+    assert con.execute("select count(*) - count(distinct patient_id) from marts.matched_cohort").fetchone()[0] == 0
+    assert (
+        con.execute(
+            "select count(*) from (select match_set_id from marts.matched_cohort group by 1 "
+            "having count(distinct cancer_type) > 1)"
+        ).fetchone()[0]
+        == 0
+    )
+    analyses = {a for (a,) in con.execute("select distinct analysis from marts.hazard_ratios").fetchall()}
+    assert analyses == {a.id for a in spec.analyses}
+    primary = con.execute(
+        "select hr, p_wald, p_lr, p_score from marts.hazard_ratios where analysis = 'primary' and model = 'unstratified'"
+    ).fetchone()
+    assert primary[0] > 0 and all(0 <= p <= 1 for p in primary[1:])
+    # Delayed entry: numbers at risk rise after time zero in at least one arm.
+    rises = con.execute(
+        "select count(*) from (select arm, max(n_at_risk) > arg_min(n_at_risk, time_months) as r "
+        "from marts.risk_table where analysis = 'primary' group by arm) where r"
+    ).fetchone()[0]
+    assert rises >= 1
+    steps = con.execute("select count(distinct step) from marts.attrition").fetchone()[0]
+    assert steps == 9
+
+
+def test_report_is_self_contained(study_run: Path) -> None:
+    reports = list((study_run / "data" / "reports").glob("*/study_report.html"))
+    assert len(reports) == 1
+    html = reports[0].read_text()
+    assert "<img" in html and "Hazard ratios" in html and "published" in html
+    assert not re.search(r"""(src|href)=["']https?://""", html), "report must not load external resources"
+
+
+def test_run_is_recorded_in_the_local_dagster_instance(study_run: Path) -> None:
+    db = study_run / "dagster_home" / "history" / "runs.db"
+    assert db.exists(), "SQLite run storage under DAGSTER_HOME"
+
+
+def test_corrupt_delivery_stops_the_run_with_a_clear_message(study_run: Path, tmp_path: Path) -> None:
+    import shutil
+
+    landing = study_run / "data" / "landing"
+    good = sorted(p for p in landing.iterdir() if p.is_dir())[-1]
+    bad = landing / "cut_9999-12-31"
+    shutil.copytree(good, bad)
+    manifest = (bad / "manifest.json").read_text().replace(good.name.removeprefix("cut_"), "9999-12-31")
+    (bad / "manifest.json").write_text(manifest)
+    (bad / "visits.parquet").write_bytes((bad / "visits.parquet").read_bytes()[:1000])
+    before = (study_run / "data" / "warehouse.duckdb").stat().st_mtime_ns
+    try:
+        run = _rwe(study_run, "run")
+    finally:
+        shutil.rmtree(bad)
+    assert run.returncode != 0
+    assert "visits.parquet" in run.stderr and "checksum" in run.stderr
+    assert (study_run / "data" / "warehouse.duckdb").stat().st_mtime_ns >= before
