@@ -1,0 +1,155 @@
+"""A thin wrapper around a Great Expectations data context (file-backed or ephemeral).
+
+The file mode keeps a GX project under ``<root>/gx`` (``great_expectations.yml``, suites under ``expectations/``,
+validation results and the static Data Docs site under ``uncommitted/``). Data is always handed to GX as pandas frames
+(one in-memory pandas data source, one dataframe asset per suite): GX's SQL engine does not work on DuckDB.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from collections.abc import Callable, Hashable
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import unquote, urlparse
+
+import pandas as pd
+
+from rwe_cohorts.quality._gx import ExpectationSuiteValidationResult, disable_batch_fingerprint, gx
+
+DATASOURCE = "rwe_cohorts_frames"
+BATCH_DEFINITION = "whole_frame"
+
+
+class DataDocsUnavailableError(RuntimeError):
+    """Data Docs were requested from an ephemeral context (it has no site on disk)."""
+
+
+def result_format(max_examples: int) -> dict[str, Any]:
+    """GX result format: counts plus the first ``max_examples`` unexpected values and their row labels.
+
+    No ``unexpected_index_column_names``: with them GX builds a dict per unexpected row in a Python loop before
+    truncating (minutes for a rule failing on every row of a million-row table). The runner maps the few row labels
+    back to primary keys itself. No row dumps and no index query either.
+    """
+    return {
+        "result_format": "SUMMARY",
+        "partial_unexpected_count": max_examples,
+        "include_unexpected_rows": False,
+        "return_unexpected_index_query": False,
+    }
+
+
+class GXContext:
+    """Owns one GX data context: saves suites, runs them on pandas frames, stores results, builds Data Docs.
+
+    Use :meth:`file` for a persistent project (results and Data Docs on disk) or :meth:`ephemeral` for fast,
+    in-memory validation without Data Docs. Not thread-safe: use one instance per process.
+    """
+
+    def __init__(self, context: Any, *, mode: Literal["file", "ephemeral"], root: Path | None = None) -> None:
+        self._context = context
+        self.mode = mode
+        self.root = root
+        self._suites: dict[str, tuple[Hashable, Any]] = {}
+        self._pending: set[tuple[str, tuple[Any, ...]]] = set()
+        disable_batch_fingerprint()
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self._context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+        if mode == "file":
+            self._context.variables.save()
+        self._datasource = self._context.data_sources.add_or_update_pandas(DATASOURCE)
+
+    @classmethod
+    def file(cls, root: Path) -> GXContext:
+        """A file-backed context in ``<root>/gx`` (created when absent)."""
+        root = Path(root)
+        root.mkdir(parents=True, exist_ok=True)
+        return cls(gx.get_context(mode="file", project_root_dir=str(root)), mode="file", root=root)
+
+    @classmethod
+    def ephemeral(cls) -> GXContext:
+        """An in-memory context: suites and results are not persisted and there are no Data Docs."""
+        return cls(gx.get_context(mode="ephemeral"), mode="ephemeral")
+
+    @property
+    def gx_context(self) -> Any:
+        """The underlying GX data context (escape hatch for GX-specific work)."""
+        return self._context
+
+    def ensure_suite(self, name: str, fingerprint: Hashable, build: Callable[[], gx.ExpectationSuite]) -> None:
+        """Save the suite ``name`` and its validation definition unless this exact version is already saved.
+
+        ``fingerprint`` identifies the suite's content (e.g. the frozen contract it is built from); ``build`` is only
+        called when the suite is new or changed, because saving a GX suite is slow (about 50 ms per expectation).
+        """
+        cached = self._suites.get(name)
+        if cached is not None and cached[0] == fingerprint:
+            return
+        suite = build()
+        if suite.name != name:
+            raise ValueError(f"suite built for {name!r} is named {suite.name!r}")
+        names = {a.name for a in self._datasource.assets}
+        asset = self._datasource.get_asset(name) if name in names else self._datasource.add_dataframe_asset(name=name)
+        batch_names = {b.name for b in asset.batch_definitions}
+        batch_definition = (
+            asset.get_batch_definition(BATCH_DEFINITION)
+            if BATCH_DEFINITION in batch_names
+            else asset.add_batch_definition_whole_dataframe(BATCH_DEFINITION)
+        )
+        saved = self._context.suites.add_or_update(suite)
+        definition = self._context.validation_definitions.add_or_update(
+            gx.ValidationDefinition(name=name, data=batch_definition, suite=saved)
+        )
+        self._suites[name] = (fingerprint, definition)
+
+    def run(
+        self,
+        suite_name: str,
+        frame: pd.DataFrame,
+        *,
+        run_id: str,
+        max_examples: int = 5,
+    ) -> ExpectationSuiteValidationResult:
+        """Validate ``frame`` with a suite saved by :meth:`ensure_suite`; the result is stored and queued for Data Docs.
+
+        GX returns up to ``max_examples`` unexpected values and row labels per expectation (see :func:`result_format`).
+        """
+        from great_expectations.core.run_identifier import RunIdentifier
+
+        if suite_name not in self._suites:
+            raise KeyError(f"suite {suite_name!r} is not registered: call ensure_suite first")
+        definition = self._suites[suite_name][1]
+        run = RunIdentifier(run_name=run_id, run_time=dt.datetime.now(dt.UTC))
+        with warnings.catch_warnings():
+            # pandas warns about capture groups in contract patterns; GX only needs a match, not the groups
+            warnings.filterwarnings("ignore", message="This pattern is interpreted as a regular expression")
+            result = definition.run(
+                batch_parameters={"dataframe": frame},
+                result_format=result_format(max_examples),
+                run_id=run,
+            )
+        self._pending.add((suite_name, run.to_tuple()))
+        return result
+
+    def build_data_docs(self) -> Path:
+        """Render the static Data Docs site for the results of this context's runs and return its ``index.html``.
+
+        Only the validation results produced since the last build are rendered (plus the suites and the index), so
+        the cost does not grow with the history kept under ``uncommitted/validations``.
+        """
+        if self.mode != "file":
+            raise DataDocsUnavailableError("Data Docs need a file context: use GXContext.file(root)")
+        store = self._context.validation_results_store
+        from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+
+        keys: list[Any] = [
+            k for k in store.list_keys() if (k.expectation_suite_identifier.name, k.run_id.to_tuple()) in self._pending
+        ]
+        keys.extend(ExpectationSuiteIdentifier(name=name) for name in sorted({name for name, _ in self._pending}))
+        sites = self._context.build_data_docs(resource_identifiers=keys or None)
+        self._pending.clear()
+        url = sites.get("local_site") or next(iter(sites.values()))
+        return Path(unquote(urlparse(url).path))

@@ -1,0 +1,116 @@
+"""DuckDB side of the checks: row rules and foreign keys evaluated into boolean columns.
+
+DuckDB computes the facts that need SQL or other tables (a contract row rule, ``exists`` in the referenced relation);
+Great Expectations then judges each boolean column, so every rule is documented and judged in one place. One derived
+column per rule, named after it: ``rule__<rule name>`` and ``fk__<columns>__<referenced relation>``; a null result
+counts as a failure (``coalesce(<expect>, false)``).
+
+The statements are generated from the contracts (the fixed list of identifiers), never from user input; identifiers
+are quoted and rule expressions are the contract's own SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import duckdb
+
+from rwe_cohorts.contracts import Contract, ForeignKey, Rule
+
+NULL_BOOLEAN = "cast(null as boolean)"
+
+
+def quote_ident(name: str) -> str:
+    """Quote one SQL identifier for DuckDB."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_relation(relation: str) -> str:
+    """Quote a ``schema.table`` relation name."""
+    return ".".join(quote_ident(part) for part in relation.split("."))
+
+
+def rule_column(rule: Rule) -> str:
+    """Name of the derived boolean column of a row rule."""
+    return f"rule__{rule.name}"
+
+
+def fk_column(fk: ForeignKey) -> str:
+    """Name of the derived boolean column of a foreign key (``fk__patient_id__raw_demographics``)."""
+    return "fk__" + fk.name.removeprefix("fk_")
+
+
+def derived_columns(contract: Contract) -> tuple[str, ...]:
+    """Derived boolean columns of a contract, in suite order: rules, then foreign keys."""
+    return tuple(rule_column(r) for r in contract.rules) + tuple(fk_column(fk) for fk in contract.foreign_keys)
+
+
+def fk_expression(fk: ForeignKey) -> str:
+    """True when the row's key exists in the referenced relation; a key with a null part references nothing."""
+    join = " and ".join(
+        f"r.{quote_ident(rc)} = t.{quote_ident(c)}" for c, rc in zip(fk.columns, fk.ref_columns, strict=True)
+    )
+    nulls = " or ".join(f"t.{quote_ident(c)} is null" for c in fk.columns)
+    return f"({nulls} or exists (select 1 from {quote_relation(fk.references)} r where {join}))"
+
+
+def derived_expressions(contract: Contract) -> dict[str, str]:
+    """Map each derived column to the boolean SQL expression (over the table aliased ``t``) that computes it."""
+    out = {rule_column(r): f"({r.expect})" for r in contract.rules}
+    out.update({fk_column(fk): fk_expression(fk) for fk in contract.foreign_keys})
+    return out
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str] | None:
+    """The relation's columns in order, or None when the relation does not exist."""
+    try:
+        return list(con.sql(f"select * from {quote_relation(relation)} limit 0").columns)
+    except duckdb.Error:
+        return None
+
+
+def check_query(
+    contract: Contract,
+    expressions: Mapping[str, str],
+    *,
+    partition: tuple[str, int, int] | None = None,
+) -> str:
+    """The statement that fetches a relation's rows plus one boolean column per rule and foreign key.
+
+    ``expressions`` maps each derived column to its SQL (a broken rule may be replaced by a null boolean). With
+    ``partition = (hash_sql, n, i)`` only rows whose key hash falls in bucket ``i`` of ``n`` are returned: rows with
+    equal keys share a bucket, so per-bucket uniqueness equals global uniqueness.
+    """
+    derived = ", ".join(f"coalesce({expr}, false) as {quote_ident(col)}" for col, expr in expressions.items())
+    select = "t.*" + (f", {derived}" if derived else "")
+    where = f" where ({partition[0]}) % {int(partition[1])} = {int(partition[2])}" if partition else ""
+    return f"select {select} from {quote_relation(contract.relation)} t{where}"
+
+
+def evaluable_expressions(con: duckdb.DuckDBPyConnection, contract: Contract) -> tuple[dict[str, str], dict[str, str]]:
+    """Split the derived expressions into those DuckDB can bind and the broken ones (column -> error message).
+
+    Broken expressions (e.g. a rule on a column the table lacks) are replaced by a null boolean so the rest of the
+    relation can still be validated; the runner reports them as failed checks carrying the DuckDB error.
+    """
+    expressions = derived_expressions(contract)
+    try:
+        con.sql(check_query(contract, expressions) + " limit 0")
+        return expressions, {}
+    except duckdb.Error:
+        pass
+    ok: dict[str, str] = {}
+    broken: dict[str, str] = {}
+    for col, expr in expressions.items():
+        try:
+            con.sql(check_query(contract, {col: expr}) + " limit 0")
+            ok[col] = expr
+        except duckdb.Error as exc:
+            broken[col] = str(exc).splitlines()[0]
+            ok[col] = NULL_BOOLEAN
+    return ok, broken
+
+
+def key_hash_sql(key_columns: Sequence[str]) -> str:
+    """SQL hashing a row's primary key (used to split large relations into key-disjoint batches)."""
+    return "hash(" + ", ".join(f"t.{quote_ident(c)}" for c in key_columns) + ")"

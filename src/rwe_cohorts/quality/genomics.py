@@ -1,0 +1,170 @@
+"""Genomics-aware checks over ``raw.*``: facts computed in DuckDB, judged and documented by Great Expectations.
+
+Three checks (STUDY.md pitfalls 6 and 7), each a small GX suite named ``genomics.<rule>`` so it shows in Data Docs:
+
+- ``ntrk_fusion_prevalence`` (plausibility): share of tested patients (at least one report) with a rearrangement in an
+  exposure gene must lie in ``prevalence_band`` (published: about 0.1-0.3%). A one-row frame judged by
+  ``expect_column_values_to_be_between``; it counts as one element and carries the prevalence as ``observed_value``.
+- ``ntrk_driver_coalteration`` (plausibility): NTRK fusions are nearly mutually exclusive with other drivers, so the
+  share of NTRK+ patients with a functional alteration in a canonical driver gene must be at most
+  ``max_coalteration_share``. One row per NTRK+ patient judged by ``expect_column_values_to_be_in_set([False])``;
+  example keys are patient ids.
+- ``alteration_gene_on_panel`` (conformance): every alteration's gene is on its report's panel (a gene not on the panel
+  was not tested). One row per alteration; example keys are alteration ids.
+
+The SQL lives beside this module in ``sql/``; gene lists are bound as parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from rwe_cohorts.contracts import Severity, Tag
+from rwe_cohorts.quality._gx import gx, gxe
+from rwe_cohorts.quality.context import GXContext
+from rwe_cohorts.quality.outcomes import MAX_EXAMPLE_KEYS, ExpectationOutcome
+from rwe_cohorts.quality.runner import Tally
+from rwe_cohorts.quality.suites import CheckSpec
+
+SQL_DIR = Path(__file__).parent / "sql"
+RELATION = "raw.genomic_alterations"
+NTRK_GENES: tuple[str, ...] = ("NTRK1", "NTRK2", "NTRK3")
+CANONICAL_DRIVERS: tuple[str, ...] = ("ALK", "BRAF", "EGFR", "ERBB2", "KRAS", "ROS1", "MET", "RET")
+
+
+@dataclass(frozen=True)
+class _Check:
+    spec: CheckSpec
+    expectation: Any
+    frame: pd.DataFrame
+    key_columns: tuple[str, ...]
+    observed: float | None
+
+
+def _sql(name: str) -> str:
+    return (SQL_DIR / f"{name}.sql").read_text()
+
+
+def _spec(
+    rule: str, expectation_type: str, column: str, tag: Tag, severity: Severity, max_share: float, description: str
+) -> CheckSpec:
+    return CheckSpec(rule, expectation_type, column, tag, severity, max_share, None, description)
+
+
+def _judge(check: _Check, context: GXContext, *, run_id: str) -> ExpectationOutcome:
+    name = f"genomics.{check.spec.rule}"
+    context.ensure_suite(
+        name,
+        (check.spec, str(check.expectation.configuration)),
+        lambda: gx.ExpectationSuite(name=name, expectations=[check.expectation], meta={"relation": RELATION}),
+    )
+    result = context.run(name, check.frame, run_id=run_id)
+    tally = Tally()
+    for item in result.results:
+        tally.add(
+            item, table_level=False, frame=check.frame, key_columns=check.key_columns, max_examples=MAX_EXAMPLE_KEYS
+        )
+    if not result.results:
+        tally.error = "expectation missing from the GX result"
+    return tally.outcome(RELATION, check.spec, observed=check.observed)
+
+
+def genomic_checks(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    exposure_genes: tuple[str, ...] = NTRK_GENES,
+    driver_genes: tuple[str, ...] = CANONICAL_DRIVERS,
+    prevalence_band: tuple[float, float] = (0.0005, 0.005),
+    max_coalteration_share: float = 0.10,
+    aggregate_severity: Severity = "warn",
+    panel_severity: Severity = "error",
+    context: GXContext | None = None,
+    run_id: str = "adhoc",
+    data_cut_id: str = "adhoc",
+) -> list[ExpectationOutcome]:
+    """Run the three genomics checks and return their judged outcomes (relation ``raw.genomic_alterations``).
+
+    ``context`` defaults to an ephemeral GX context (no Data Docs); pass the run's file context to document them.
+    """
+    context = context or GXContext.ephemeral()
+    params_exposure = {"exposure_genes": list(exposure_genes)}
+    low, high = prevalence_band
+
+    prevalence = con.execute(_sql("ntrk_fusion_prevalence"), params_exposure).df()
+    observed_prevalence = float(prevalence["prevalence"].iloc[0])
+    spec = _spec(
+        "ntrk_fusion_prevalence",
+        "expect_column_values_to_be_between",
+        "prevalence",
+        "plausibility",
+        aggregate_severity,
+        0.0,
+        f"share of tested patients with a {'/'.join(exposure_genes)} rearrangement in [{low}, {high}]",
+    )
+    checks = [
+        _Check(
+            spec,
+            gxe.ExpectColumnValuesToBeBetween(
+                column="prevalence", min_value=low, max_value=high, meta=spec.meta(RELATION)
+            ),
+            prevalence,
+            (),
+            observed_prevalence,
+        )
+    ]
+
+    coalteration = con.execute(
+        _sql("ntrk_driver_coalteration"), params_exposure | {"driver_genes": list(driver_genes)}
+    ).df()
+    n_positive = len(coalteration)
+    share = float(coalteration["has_driver_coalteration"].sum()) / n_positive if n_positive else 0.0
+    spec = _spec(
+        "ntrk_driver_coalteration",
+        "expect_column_values_to_be_in_set",
+        "has_driver_coalteration",
+        "plausibility",
+        aggregate_severity,
+        max_coalteration_share,
+        f"NTRK+ patients with a functional {', '.join(driver_genes)} alteration: at most {max_coalteration_share:.0%}",
+    )
+    checks.append(
+        _Check(
+            spec,
+            gxe.ExpectColumnValuesToBeInSet(
+                column="has_driver_coalteration",
+                value_set=[False],
+                mostly=1.0 - max_coalteration_share,
+                meta=spec.meta(RELATION),
+            ),
+            coalteration,
+            ("patient_id",),
+            share,
+        )
+    )
+
+    on_panel = con.execute(_sql("alteration_gene_on_panel")).df()
+    spec = _spec(
+        "alteration_gene_on_panel",
+        "expect_column_values_to_be_in_set",
+        "is_gene_on_panel",
+        "conformance",
+        panel_severity,
+        0.0,
+        "every alteration's gene is on its report's panel (else it was not tested)",
+    )
+    checks.append(
+        _Check(
+            spec,
+            gxe.ExpectColumnValuesToBeInSet(column="is_gene_on_panel", value_set=[True], meta=spec.meta(RELATION)),
+            on_panel,
+            ("alteration_id",),
+            None,
+        )
+    )
+
+    return [_judge(c, context, run_id=f"{data_cut_id}__{run_id}") for c in checks]
