@@ -1,0 +1,455 @@
+"""Greedy nearest-neighbour matching on a score, in rounds, within exact strata.
+
+Semantics (the contract; ``reference.py`` implements the same rules by brute force):
+
+1. Exact strata: a control can only be matched to an exposed patient with identical values of every ``exact`` column
+   (e.g. cancer type). Nulls in an ``exact`` column are an error, not a stratum.
+2. Distance = |score(exposed) - score(control)|, computed in float64; the score is the logit of the propensity score
+   (``logit_ps``) by default.
+3. Ratio k (``ratio``): each exposed patient receives up to k controls.
+4. Without replacement (default): a control is used at most once overall. With ``replace=True`` a control may serve
+   several exposed patients, but never twice for the same one; each exposed patient then simply receives its k nearest
+   distinct controls and the processing order is irrelevant.
+5. Greedy nearest neighbour in ROUNDS (as current R MatchIt does): every exposed patient gets its 1st match before any
+   gets its 2nd; round r assigns each still-matchable exposed patient its nearest unused control. An exposed patient
+   that finds no eligible control in a round is skipped in all later rounds (the pool only shrinks).
+6. Processing order within each round: ``order="largest"`` from the largest score down (the default),
+   ``"smallest"`` from the smallest score up, ``"data"`` in input row order (the only option that depends on row
+   order). Two exposed patients with the same score: the smaller patient id goes first. With ``shuffle_seed`` the
+   order is a seeded random permutation instead: exposed patients sorted by id, then permuted by
+   ``numpy.random.default_rng(shuffle_seed).permutation`` (used for robustness over many random match orders).
+7. Ties in distance are broken by patient id, never by row order: of two controls at the same distance (on either
+   side, or with equal scores), the one with the smaller patient id is taken. "Smaller" is the natural order of the id
+   dtype (numeric for integers, lexicographic by code point for strings). "Same distance" means equal float64 values.
+8. Caliper (optional): width = ``caliper_sd`` x SD of the score, where SD is the sample SD (ddof = 1) over ALL rows
+   of the input (exposed and controls pooled into one sample, as MatchIt's ``std.caliper``; not Austin's
+   sqrt((s1^2 + s0^2) / 2)). A control is eligible only if distance <= width (inclusive). Austin (2011) recommends
+   ``caliper_sd = 0.2`` on the logit PS.
+9. Exposed patients left with fewer than k matches are reported in ``MatchResult.unmatched`` (with ``n_matched``);
+   those with 0 matches are absent from ``MatchResult.matched``, those with 1..k-1 are kept with their partial set.
+10. Output: ``match_set_id`` is the exposed patient's id (same dtype as the id column); ``match_round`` is 0 for the
+    exposed row and 1..k for its controls (the round in which the control was assigned, equal to its rank within the
+    set); ``distance`` is null for the exposed row. Rows are sorted by (match_set_id, match_round), so shuffling the
+    input rows gives identical output (except with ``order="data"``).
+
+Algorithm: per stratum, controls are sorted by (score, id); each exposed patient's insertion point is found once by
+binary search; the nearest unused control is found by a bidirectional search from that point, skipping used
+controls with two path-compressed "next unused to the right / left" pointer arrays (union-find). Each step costs
+O(alpha(n)) amortised, so matching is O(n log n) for the sort plus O(exposed x k) Python steps; all-pairs distances
+are never formed.
+
+References: Austin PC (2011). An introduction to propensity score methods for reducing the effects of confounding
+in observational studies. Multivariate Behav Res 46:399-424 (caliper of 0.2 SD of the logit PS). MatchIt
+documentation, ``method_nearest``: "matching takes place in rounds ... all treated units are matched once before
+any are matched a second time" (Ho, Imai, King, Stuart; MatchIt >= 4.0).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+from array import array
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import polars as pl
+
+MatchOrder = Literal["largest", "smallest", "data"]
+
+_ROW = "__row"
+_RANK = "__id_rank"
+_STRATUM = "__stratum"
+
+
+class MatchingInputError(ValueError):
+    """The input frame or the matching arguments are unusable (missing column, nulls, duplicate ids, bad value)."""
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """The matched cohort and its bookkeeping (see the module docstring for the conventions)."""
+
+    matched: pl.DataFrame
+    unmatched: pl.DataFrame
+    caliper: float | None
+    n_exposed: int
+    n_controls: int
+    n_exposed_matched: int
+    n_exposed_complete: int
+    n_controls_matched: int
+    method: str
+
+
+def _examples(values: pl.Series, limit: int = 5) -> str:
+    return ", ".join(repr(v) for v in values.head(limit).to_list())
+
+
+def validate_match_input(
+    df: pl.DataFrame,
+    *,
+    id_col: str,
+    treatment_col: str,
+    exact: Sequence[str],
+    score_col: str,
+) -> None:
+    """Raise MatchingInputError naming every problem at once (column, count, example ids)."""
+    needed = [id_col, treatment_col, *exact, score_col]
+    missing = [c for c in needed if c not in df.columns]
+    if missing:
+        raise MatchingInputError(f"matching input lacks column(s) {missing}; available: {df.columns}")
+    if len(set(needed)) != len(needed):
+        raise MatchingInputError(f"id, treatment, exact and score columns must be distinct, got {needed}")
+    problems: list[str] = []
+    ids = df[id_col]
+    if ids.null_count():
+        problems.append(f"column {id_col!r} has {ids.null_count()} null id(s)")
+    if ids.n_unique() < df.height:  # cheap test first; the examples only on failure
+        dup = df.filter(pl.col(id_col).is_duplicated())[id_col].unique().sort()
+        if dup.len():
+            problems.append(f"column {id_col!r} has {dup.len()} duplicated id(s), e.g. {_examples(dup)}")
+    if df.schema[treatment_col] != pl.Boolean:
+        problems.append(f"column {treatment_col!r} must be Boolean, got {df.schema[treatment_col]}")
+    elif df[treatment_col].null_count():
+        bad = df.filter(pl.col(treatment_col).is_null())[id_col]
+        problems.append(f"column {treatment_col!r} has {bad.len()} null(s), e.g. ids {_examples(bad)}")
+    for col in exact:
+        if df[col].null_count():
+            bad = df.filter(pl.col(col).is_null())[id_col]
+            problems.append(f"exact column {col!r} has {bad.len()} null(s), e.g. ids {_examples(bad)}")
+    if not df.schema[score_col].is_numeric():
+        problems.append(f"score column {score_col!r} must be numeric, got {df.schema[score_col]}")
+    else:
+        bad_score = df.filter(~pl.col(score_col).cast(pl.Float64).is_finite().fill_null(False))[id_col]
+        if bad_score.len():
+            problems.append(
+                f"score column {score_col!r} has {bad_score.len()} null/NaN/infinite value(s), "
+                f"e.g. ids {_examples(bad_score)}"
+            )
+    if problems:
+        raise MatchingInputError("invalid matching input: " + "; ".join(problems))
+
+
+def caliper_width(df: pl.DataFrame, score_col: str, caliper_sd: float | None) -> float | None:
+    """Absolute caliper = caliper_sd x sample SD (ddof=1) of ``score_col`` over all rows, or None."""
+    if caliper_sd is None:
+        return None
+    if not (math.isfinite(caliper_sd) and caliper_sd >= 0):
+        raise MatchingInputError(f"caliper_sd must be a finite number >= 0, got {caliper_sd!r}")
+    sd = df[score_col].cast(pl.Float64).std(ddof=1)
+    if not isinstance(sd, float) or not math.isfinite(sd):
+        raise MatchingInputError(f"cannot compute the SD of {score_col!r} for the caliper from {df.height} row(s)")
+    return caliper_sd * sd
+
+
+def _stratum_codes(df: pl.DataFrame, exact: list[str]) -> np.ndarray:
+    """Integer stratum code per row (hash group-by on the exact columns; code order is arbitrary)."""
+    codes = np.zeros(df.height, dtype=np.int64)
+    if not exact:
+        return codes
+    groups = (
+        df.select(exact)
+        .with_row_index(_ROW)
+        .group_by(exact)
+        .agg(pl.col(_ROW))
+        .with_row_index(_STRATUM)
+        .select(_STRATUM, _ROW)
+        .explode(_ROW)
+    )
+    codes[groups[_ROW].to_numpy()] = groups[_STRATUM].to_numpy()
+    return codes
+
+
+def _processing_order(
+    treated: np.ndarray,
+    score: np.ndarray,
+    rank: np.ndarray,
+    order: MatchOrder,
+    shuffle_seed: int | None,
+) -> np.ndarray:
+    """Row numbers of the exposed patients in processing order (ties in score: smaller id first)."""
+    rows = np.flatnonzero(treated)
+    if shuffle_seed is not None:
+        by_id = rows[np.argsort(rank[rows])]
+        return by_id[np.random.default_rng(shuffle_seed).permutation(by_id.size)]
+    if order == "largest":
+        return rows[np.lexsort((rank[rows], -score[rows]))]
+    if order == "smallest":
+        return rows[np.lexsort((rank[rows], score[rows]))]
+    return rows
+
+
+def _sorted_controls(treated: np.ndarray, score: np.ndarray, rank: np.ndarray, stratum: np.ndarray) -> np.ndarray:
+    """Row numbers of the controls sorted by (stratum, score, id rank).
+
+    A full three-key sort of 10M rows is slow, so: sort by score, re-sort only the runs of tied scores by id,
+    then a stable (radix for small integer codes) sort by stratum, which keeps the (score, id) order inside strata.
+    """
+    rows = np.flatnonzero(~treated)
+    rows = rows[np.argsort(score[rows])]
+    sorted_score = score[rows]
+    tied = np.zeros(rows.size, dtype=bool)
+    same = sorted_score[1:] == sorted_score[:-1]
+    tied[1:] |= same
+    tied[:-1] |= same
+    if tied.any():
+        sub = rows[tied]
+        rows[tied] = sub[np.lexsort((rank[sub], score[sub]))]
+    code_dtype = np.int16 if stratum.size == 0 or stratum.max() < 2**15 else np.int64
+    return rows[np.argsort(stratum[rows].astype(code_dtype), kind="stable")]
+
+
+def _find_root(nxt: array[int], i: int) -> int:
+    """Root of i in a "next unused" pointer array (the nearest unused slot in the array's direction).
+
+    Path-compressing; amortised near O(1). Used for both the rightward and the (shifted) leftward array.
+    """
+    root = i
+    while nxt[root] != root:
+        root = nxt[root]
+    while nxt[i] != root:
+        nxt[i], i = root, nxt[i]
+    return root
+
+
+def _int_array(values: np.ndarray) -> array[int]:
+    out = array("q")
+    out.frombytes(np.ascontiguousarray(values, dtype=np.int64).tobytes())
+    return out
+
+
+def _float_array(values: np.ndarray) -> array[float]:
+    out = array("d")
+    out.frombytes(np.ascontiguousarray(values, dtype=np.float64).tobytes())
+    return out
+
+
+def _match_stratum_without_replacement(
+    cs: array[float],
+    cid: array[int],
+    bstart: array[int],
+    bend: array[int],
+    e_scores: list[float],
+    e_pos: list[int],
+    ratio: int,
+    caliper: float,
+) -> list[list[tuple[int, float]]]:
+    """Rounds of greedy matching; returns, per exposed (in processing order), [(control index, distance), ...]."""
+    n = len(cs)
+    nxt = _int_array(np.arange(n + 1))  # nxt[i]: next unused >= i; n is the sentinel
+    prv = _int_array(np.arange(n + 1))  # prv[i + 1]: prev unused <= i, shifted by one; 0 is the sentinel
+    found: list[list[tuple[int, float]]] = [[] for _ in e_scores]
+    active = list(range(len(e_scores)))
+    for _ in range(ratio):
+        still: list[int] = []
+        for e in active:
+            s = e_scores[e]
+            p = e_pos[e]
+            best, best_d, best_id = -1, math.inf, 0
+            j = _find_root(prv, p) - 1  # nearest unused on the left (score < s), -1 if none
+            if j >= 0:
+                d = abs(s - cs[j])
+                while True:  # walk blocks of equal distance (equal scores, or float-rounding ties)
+                    b = bstart[j]
+                    u = _find_root(nxt, b)  # smallest id unused in this equal-score block
+                    if d < best_d or (d == best_d and cid[u] < best_id):
+                        best, best_d, best_id = u, d, cid[u]
+                    j = _find_root(prv, b) - 1
+                    if j < 0 or abs(s - cs[j]) != d:
+                        break
+            j = _find_root(nxt, p)  # nearest unused on the right (score >= s); smallest id of its block
+            if j < n:
+                d = abs(s - cs[j])
+                while True:
+                    if d < best_d or (d == best_d and cid[j] < best_id):
+                        best, best_d, best_id = j, d, cid[j]
+                    j = _find_root(nxt, bend[j] + 1)
+                    if j >= n or abs(s - cs[j]) != d:
+                        break
+            if best < 0 or best_d > caliper:
+                continue
+            found[e].append((best, best_d))
+            nxt[best] = best + 1
+            prv[best + 1] = best
+            still.append(e)
+        active = still
+    return found
+
+
+def _match_stratum_with_replacement(
+    cs: array[float],
+    cid: array[int],
+    bstart: array[int],
+    bend: array[int],
+    e_scores: list[float],
+    e_pos: list[int],
+    ratio: int,
+    caliper: float,
+) -> list[list[tuple[int, float]]]:
+    """Each exposed gets its k nearest distinct controls, ordered by (distance, id)."""
+    n = len(cs)
+    found: list[list[tuple[int, float]]] = []
+    for s, p in zip(e_scores, e_pos, strict=True):
+        chosen: list[tuple[int, float]] = []
+        left, right = p - 1, p
+        while len(chosen) < ratio:
+            d_left = abs(s - cs[left]) if left >= 0 else math.inf
+            d_right = abs(s - cs[right]) if right < n else math.inf
+            d = min(d_left, d_right)
+            if d == math.inf or d > caliper:
+                break
+            blocks: list[range] = []
+            while left >= 0 and abs(s - cs[left]) == d:
+                blocks.append(range(bstart[left], left + 1))
+                left = bstart[left] - 1
+            while right < n and abs(s - cs[right]) == d:
+                blocks.append(range(right, bend[right] + 1))
+                right = bend[right] + 1
+            merged = heapq.merge(*blocks, key=lambda i: cid[i])
+            chosen.extend((i, d) for i in itertools.islice(merged, ratio - len(chosen)))
+        found.append(chosen)
+    return found
+
+
+def _block_bounds(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per sorted position: first and last index of its run of equal scores."""
+    n = scores.size
+    idx = np.arange(n)
+    new = np.ones(n, dtype=bool)
+    new[1:] = scores[1:] != scores[:-1]
+    start = np.maximum.accumulate(np.where(new, idx, 0))
+    last = np.ones(n, dtype=bool)
+    last[:-1] = new[1:]
+    end = np.minimum.accumulate(np.where(last, idx, n)[::-1])[::-1]
+    return start, end
+
+
+def match_nearest(
+    df: pl.DataFrame,
+    *,
+    id_col: str = "patient_id",
+    treatment_col: str = "is_exposed",
+    exact: Sequence[str],
+    score_col: str = "logit_ps",
+    ratio: int = 10,
+    caliper_sd: float | None = None,
+    replace: bool = False,
+    order: MatchOrder = "largest",
+    shuffle_seed: int | None = None,
+) -> MatchResult:
+    """Greedy 1:k nearest-neighbour matching in rounds within exact strata (rules in the module docstring).
+
+    Estimand: the matched sample targets the ATT (effect in the exposed). Returns a MatchResult whose ``matched``
+    frame has columns ``id_col, treatment_col, match_set_id, *exact, score_col, match_round, distance``.
+
+    Example::
+
+        result = match_nearest(scores, exact=["cancer_type"], ratio=10, caliper_sd=0.2)
+        result.matched.filter(pl.col("match_round") > 0)  # the matched controls
+    """
+    exact = list(exact)
+    validate_match_input(df, id_col=id_col, treatment_col=treatment_col, exact=exact, score_col=score_col)
+    if isinstance(ratio, bool) or not isinstance(ratio, int) or ratio < 1:
+        raise MatchingInputError(f"ratio must be an integer >= 1, got {ratio!r}")
+    if order not in ("largest", "smallest", "data"):
+        raise MatchingInputError(f"order must be 'largest', 'smallest' or 'data', got {order!r}")
+    if shuffle_seed is not None and order != "largest":
+        raise MatchingInputError(f"shuffle_seed replaces the processing order; do not also pass order={order!r}")
+    caliper = caliper_width(df, score_col, caliper_sd)
+
+    n = df.height
+    treated = df[treatment_col].to_numpy()
+    row_score = df[score_col].cast(pl.Float64).to_numpy()
+    row_rank = np.empty(n, dtype=np.int64)  # 0-based rank of the patient id: the tie-breaker
+    row_rank[df[id_col].arg_sort().to_numpy()] = np.arange(n)
+    row_stratum = _stratum_codes(df, exact)
+    e_order = _processing_order(treated, row_score, row_rank, order, shuffle_seed)
+    c_rows = _sorted_controls(treated, row_score, row_rank, row_stratum)
+    c_stratum = row_stratum[c_rows]
+    c_score = row_score[c_rows]
+    c_rank = row_rank[c_rows]
+    e_stratum = row_stratum[e_order]
+
+    matcher = _match_stratum_with_replacement if replace else _match_stratum_without_replacement
+    limit = math.inf if caliper is None else caliper
+    pairs: list[tuple[int, int, int, float]] = []  # (exposed row, control row, round, distance)
+    n_found: dict[int, int] = {}
+    for st in np.unique(e_stratum):
+        e_rows = e_order[e_stratum == st]  # processing order preserved
+        lo, hi = np.searchsorted(c_stratum, [st, st + 1])
+        scores = c_score[lo:hi]
+        start, end = _block_bounds(scores)
+        e_scores = row_score[e_rows]
+        found = matcher(
+            _float_array(scores),
+            _int_array(c_rank[lo:hi]),
+            _int_array(start),
+            _int_array(end),
+            e_scores.tolist(),
+            np.searchsorted(scores, e_scores, side="left").tolist(),
+            ratio,
+            limit,
+        )
+        for e_row, matches in zip(e_rows.tolist(), found, strict=True):
+            n_found[e_row] = len(matches)
+            for rnd, (i, dist) in enumerate(matches, start=1):
+                pairs.append((e_row, int(c_rows[lo + i]), rnd, dist))
+
+    how = f"seeded random order (seed={shuffle_seed})" if shuffle_seed is not None else f"order={order!r}"
+    cal = "no caliper" if caliper is None else f"caliper {caliper_sd} SD (all rows, ddof=1) = {caliper:.6g}"
+    method = (
+        f"greedy nearest neighbour on {score_col!r} in rounds, 1:{ratio}, "
+        f"{'with' if replace else 'without'} replacement, exact on {exact}, {how}, {cal}; ties by {id_col!r}"
+    )
+    base = df.select(id_col, treatment_col, *exact, score_col)
+    return _assemble(base, pairs, n_found, ratio, caliper, int(treated.sum()), method)
+
+
+def _assemble(
+    base: pl.DataFrame,
+    pairs: list[tuple[int, int, int, float]],
+    n_found: dict[int, int],
+    ratio: int,
+    caliper: float | None,
+    n_exposed: int,
+    method: str,
+) -> MatchResult:
+    """Output frames from (exposed row, control row, round, distance); ``base`` = id, treatment, *exact, score."""
+    id_col = base.columns[0]
+    exact = base.columns[2:-1]
+    e_rows = np.fromiter(n_found.keys(), dtype=np.int64, count=len(n_found))
+    counts = np.fromiter(n_found.values(), dtype=np.int64, count=len(n_found))
+    pair_e = np.array([p[0] for p in pairs], dtype=np.int64)
+    pair_c = np.array([p[1] for p in pairs], dtype=np.int64)
+    ctrl = base[pl.Series(pair_c)].with_columns(
+        base[id_col].gather(pl.Series(pair_e)).alias("match_set_id"),
+        pl.Series("match_round", [p[2] for p in pairs], dtype=pl.Int32),
+        pl.Series("distance", [p[3] for p in pairs], dtype=pl.Float64),
+    )
+    expo = base[pl.Series(e_rows[counts > 0])].with_columns(
+        pl.col(id_col).alias("match_set_id"),
+        pl.lit(0, dtype=pl.Int32).alias("match_round"),
+        pl.lit(None, dtype=pl.Float64).alias("distance"),
+    )
+    cols = [*base.columns[:2], "match_set_id", *base.columns[2:], "match_round", "distance"]
+    matched = pl.concat([expo.select(cols), ctrl.select(cols)]).sort(["match_set_id", "match_round"])
+    short = counts < ratio
+    unmatched = (
+        base[pl.Series(e_rows[short])]
+        .select(id_col, *exact)
+        .with_columns(pl.Series("n_matched", counts[short], dtype=pl.Int32))
+        .sort(id_col)
+    )
+    return MatchResult(
+        matched=matched,
+        unmatched=unmatched,
+        caliper=caliper,
+        n_exposed=n_exposed,
+        n_controls=base.height - n_exposed,
+        n_exposed_matched=int((counts > 0).sum()),
+        n_exposed_complete=int((counts == ratio).sum()),
+        n_controls_matched=int(np.unique(pair_c).size),
+        method=method,
+    )

@@ -1,0 +1,62 @@
+"""Survival analysis with delayed entry (left truncation) for the cohort studies; framework-free.
+
+Input: a polars frame with ``entry_months``, ``exit_months``, ``is_event`` and an arm column (see
+:mod:`rwe_cohorts.survival.data`). Risk sets follow R ``Surv(entry, exit, event)``: at risk when entry < t <= exit.
+
+- :func:`kaplan_meier_by_arm` - KM curves, medians (R rule), landmarks, numbers at risk, RMST and its difference.
+- :func:`fit_cox_exposure` - Cox model exposed vs comparator (Efron ties; Wald, LR and score tests) with
+  unstratified, stratified (matched set), cluster-robust and weighted (IPTW) variants.
+- :func:`proportional_hazards_test`, :func:`entry_time_cox`, :func:`conditional_kendall_tau` - diagnostics.
+- :func:`plot_kaplan_meier` - figure with CI bands and a risk table (PNG bytes).
+"""
+
+from rwe_cohorts.survival.cox import CoxResult, CoxSpec, CoxVariant, fit_cox_exposure
+from rwe_cohorts.survival.curve_summaries import MedianSurvival, median_survival, numbers_at_risk, survival_at
+from rwe_cohorts.survival.data import ArmSpec, SurvivalArrays, to_arrays, validate_survival_frame
+from rwe_cohorts.survival.entry_diagnostics import (
+    ConditionalKendallTauResult,
+    EntryTimeCoxResult,
+    conditional_kendall_tau,
+    entry_time_cox,
+)
+from rwe_cohorts.survival.errors import InputProblem, SurvivalInputError, SurvivalModelError
+from rwe_cohorts.survival.kaplan_meier import ConfType, KaplanMeierCurve, kaplan_meier
+from rwe_cohorts.survival.km_analysis import KaplanMeierAnalysis, KaplanMeierSettings, kaplan_meier_by_arm
+from rwe_cohorts.survival.plots import plot_kaplan_meier
+from rwe_cohorts.survival.proportional_hazards import ProportionalHazardsTest, proportional_hazards_test
+from rwe_cohorts.survival.rmst import RmstDifference, RmstEstimate, restricted_mean, rmst_difference
+
+__all__ = [
+    "ArmSpec",
+    "ConditionalKendallTauResult",
+    "ConfType",
+    "CoxResult",
+    "CoxSpec",
+    "CoxVariant",
+    "EntryTimeCoxResult",
+    "InputProblem",
+    "KaplanMeierAnalysis",
+    "KaplanMeierCurve",
+    "KaplanMeierSettings",
+    "MedianSurvival",
+    "ProportionalHazardsTest",
+    "RmstDifference",
+    "RmstEstimate",
+    "SurvivalArrays",
+    "SurvivalInputError",
+    "SurvivalModelError",
+    "conditional_kendall_tau",
+    "entry_time_cox",
+    "fit_cox_exposure",
+    "kaplan_meier",
+    "kaplan_meier_by_arm",
+    "median_survival",
+    "numbers_at_risk",
+    "plot_kaplan_meier",
+    "proportional_hazards_test",
+    "restricted_mean",
+    "rmst_difference",
+    "survival_at",
+    "to_arrays",
+    "validate_survival_frame",
+]
