@@ -11,9 +11,9 @@ import pytest
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-from rwe_cohorts.contracts import Contract, load_contracts  # noqa: E402
-from rwe_cohorts.spec import StudySpec, load_spec  # noqa: E402
-from rwe_cohorts.warehouse import CONTRACTS_ROOT, PROJECT_ROOT, connect  # noqa: E402
+from rwe_cohorts.contracts import Contract, load_contracts
+from rwe_cohorts.spec import StudySpec, load_spec
+from rwe_cohorts.warehouse import CONTRACTS_ROOT, PROJECT_ROOT, connect
 
 SPEC_PATH = PROJECT_ROOT / "pipelines" / "studies" / "ntrk_hibar2022.yaml"
 
