@@ -95,7 +95,8 @@ def test_study_outputs_are_coherent(study_run: Path) -> None:
     analyses = {a for (a,) in con.execute("select distinct analysis from marts.hazard_ratios").fetchall()}
     assert analyses == {a.id for a in spec.analyses}
     primary = con.execute(
-        "select hr, p_wald, p_lr, p_score from marts.hazard_ratios where analysis = 'primary' and model = 'unstratified'"
+        "select hr, p_wald, p_lr, p_score from marts.hazard_ratios "
+        "where analysis = 'primary' and model = 'unstratified'"
     ).fetchone()
     assert primary[0] > 0 and all(0 <= p <= 1 for p in primary[1:])
     # Delayed entry: numbers at risk rise after time zero in at least one arm.
