@@ -9,6 +9,10 @@ Time axis (``analysis.index`` / ``analysis.delayed_entry``): index = advanced di
 started on or before the first NGS report (patients without such a line are left out of that analysis and counted);
 delayed entry at the first report, or entry forced to 0 to show the immortal-time bias it causes.
 
+Diagnostics (proportional hazards, entry-time dependence, conditional Kendall's tau) run on every matched-population
+analysis; a diagnostic that does not pass is named in the ``warnings`` column of that analysis's hazard-ratio rows,
+together with a Cox fit that did not converge. (Not run for IPTW: the tests are unweighted.)
+
 Cox models per analysis: matched populations get the unstratified model (as published), the model stratified on
 matched set (conditional) and the cluster-robust model (by matched set); IPTW gets the weighted model with robust
 (per-patient) variance. A model that cannot be estimated (e.g. no events in an arm) is recorded with its reason.
@@ -94,16 +98,19 @@ def _cox_models(analysis: Analysis) -> list[tuple[str, CoxSpec]]:
     ]
 
 
-def _cox_rows(analysis: Analysis, frame: pl.DataFrame, arms: ArmSpec) -> list[dict[str, object]]:
+def _cox_rows(
+    analysis: Analysis, frame: pl.DataFrame, arms: ArmSpec, diagnostic_warnings: Sequence[str]
+) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     for model, cox_spec in _cox_models(analysis):
         base: dict[str, object] = {"analysis": analysis.id, "model": model, "description": analysis.description}
         try:
             result = fit_cox_exposure(frame, cox_spec, arms)
             estimate = result.to_frame().drop("analysis").row(0, named=True)
-            rows.append({**base, "status": "estimated", "reason": None, **estimate})
+            notes = [*diagnostic_warnings, *([] if result.converged else ["Cox fit did not converge"])]
+            rows.append({**base, "status": "estimated", "reason": None, **estimate, "warnings": "; ".join(notes)})
         except (SurvivalModelError, SurvivalInputError, ValueError) as exc:
-            rows.append({**base, "status": "not_estimable", "reason": str(exc)[:300]})
+            rows.append({**base, "status": "not_estimable", "reason": str(exc)[:300], "warnings": ""})
     return rows
 
 
@@ -175,7 +182,9 @@ def run_survival(
         km = kaplan_meier_by_arm(frame, arms, km_settings(spec, weighted))
         if analysis.id == "primary":
             primary_km = km
-            diags.extend(_diagnostics(frame, arms, analysis.id))
+        found = [] if weighted else _diagnostics(frame, arms, analysis.id)
+        diags.extend(found)
+        warned = [f"{d['diagnostic']}: {d['status']}" for d in found if d["status"] != "pass"]
         curves.append(_tag(km.curves, analysis.id))
         risks.append(_tag(km.at_risk, analysis.id))
         diff = km.rmst_difference
@@ -188,7 +197,7 @@ def run_survival(
             )
         )
         landmarks.append(_tag(km.landmarks, analysis.id))
-        hrs.extend(_cox_rows(analysis, frame, arms))
+        hrs.extend(_cox_rows(analysis, frame, arms, warned))
     if primary_km is None:
         raise ValueError("the spec has no 'primary' analysis")
     return SurvivalOutputs(
