@@ -15,6 +15,8 @@ Defaults put everything under the project's git-ignored ``data/`` folder:
 from __future__ import annotations
 
 import os
+import subprocess
+from importlib import metadata
 from pathlib import Path
 
 import dagster as dg
@@ -64,3 +66,30 @@ def resources() -> dict[str, object]:
 def dagster_home() -> Path:
     """The local Dagster instance folder (``DAGSTER_HOME``; default ``<project>/.dagster_home``, SQLite storage)."""
     return Path(os.environ.get("DAGSTER_HOME", PROJECT_ROOT / ".dagster_home")).resolve()
+
+
+def code_version() -> str:
+    """The git commit of the project (``-dirty`` when the work tree has changes), else the package version."""
+    try:
+        sha = subprocess.run(
+            ["git", "-C", str(PROJECT_ROOT), "rev-parse", "--short=12", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(PROJECT_ROOT), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        return sha + ("-dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return f"rwe-cohorts {metadata.version('rwe-cohorts')}"
+
+
+STACK = ("duckdb", "polars", "dagster", "great-expectations", "lifelines", "statsmodels", "numpy", "pandas")
+
+
+def package_versions() -> dict[str, str]:
+    return {name: metadata.version(name) for name in STACK}

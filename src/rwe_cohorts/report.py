@@ -21,6 +21,9 @@ margin-top:2rem}table{border-collapse:collapse;margin:.5rem 0;font-size:.85rem}t
 padding:.25rem .5rem;text-align:right}th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 .muted{color:#666;font-size:.85rem}.pass{color:#1a7f37;font-weight:600}.warn{color:#b35900;font-weight:600}
 .fail{color:#c62828;font-weight:600}img{max-width:100%}footer{margin-top:3rem;font-size:.8rem;color:#555}
+.flow{display:flex;flex-direction:column;align-items:flex-start}.step{display:flex;align-items:center;margin:.2rem 0}
+.box{border:1px solid #1f4e79;border-radius:4px;padding:.3rem .6rem;min-width:28rem;background:#f5f9fd;font-size:.85rem}
+.removed{margin-left:1rem;font-size:.8rem;color:#7a2e00}
 """
 
 

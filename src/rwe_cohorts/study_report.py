@@ -11,7 +11,8 @@ import polars as pl
 
 from rwe_cohorts import warehouse
 from rwe_cohorts.matching import love_plot, ps_overlap_plot
-from rwe_cohorts.report import ReportInputs, ReportSection, frame_to_html, png_img, render_report
+from rwe_cohorts.report import ReportInputs, ReportSection, frame_to_html, png_img, render_report, suppress
+from rwe_cohorts.report_plots import attrition_flow_html, forest_plot
 from rwe_cohorts.spec import StudySpec
 from rwe_cohorts.study_survival import run_survival
 from rwe_cohorts.survival import plot_kaplan_meier
@@ -61,17 +62,19 @@ def _comparison(spec: StudySpec, summary: pl.DataFrame, hrs: pl.DataFrame) -> pl
 
 
 def _risk_comparison(spec: StudySpec, risk: pl.DataFrame) -> pl.DataFrame:
+    """Our numbers at risk (small counts suppressed) beside the published ones (public figures, shown as printed)."""
     pub = _published(spec)
+    mc = spec.privacy.min_cell_count
     prim = risk.filter(pl.col("analysis") == "primary")
     months = [float(m) for m in spec.survival.risk_table_months]
     rows = []
     for arm_key, label in (("exposed", spec.arms.exposed), ("comparator", spec.arms.comparator)):
         ours = dict(prim.filter(pl.col("arm") == label).select("time_months", "n_at_risk").iter_rows())
-        rows.append({"arm": f"{label} (reproduction)", **{f"{m:g}": ours.get(m) for m in months}})
+        rows.append({"arm": f"{label} (reproduction)", **{f"{m:g}": suppress(ours.get(m), mc) for m in months}})
         published = pub.get(f"at_risk_{arm_key}")
         if isinstance(published, list) and pub.get("at_risk_months") == [int(m) for m in months]:
             rows.append(
-                {"arm": f"{label} (published)", **{f"{m:g}": v for m, v in zip(months, published, strict=True)}}
+                {"arm": f"{label} (published)", **{f"{m:g}": str(v) for m, v in zip(months, published, strict=True)}}
             )
     return pl.DataFrame(rows)
 
@@ -80,8 +83,17 @@ def _maybe(con: duckdb.DuckDBPyConnection, relation: str) -> pl.DataFrame | None
     return warehouse.read_frame(con, relation) if relation in warehouse.list_tables(con) else None
 
 
+def _status_html(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.with_columns(pl.col("status").str.to_uppercase())
+
+
 def build_report(
-    con: duckdb.DuckDBPyConnection, spec: StudySpec, *, data_cut_id: str, provenance: dict[str, str]
+    con: duckdb.DuckDBPyConnection,
+    spec: StudySpec,
+    *,
+    data_cut_id: str,
+    provenance: dict[str, str],
+    data_docs_href: str | None = None,
 ) -> str:
     """The report HTML, from the marts in ``con``."""
     mc = spec.privacy.min_cell_count
@@ -102,21 +114,16 @@ def build_report(
         scores=scores,
         analyses=[spec.analysis("primary")],
     ).primary_km
-    flow = attrition.pivot(on="arm", index=["step_order", "description"], values="patients_remaining").sort(
-        "step_order"
-    )
+    landmarks = warehouse.read_frame(con, "marts.survival_landmarks").filter(pl.col("analysis") == "primary")
+    published_hr = _published(spec).get("hazard_ratio")
+    reference_hr = float(published_hr["estimate"]) if isinstance(published_hr, dict) else None
     sections = [
         ReportSection(
             "Reproduction vs published",
             frame_to_html(_comparison(spec, summary, hrs))
             + frame_to_html(_risk_comparison(spec, risk), count_columns=(), min_cell=mc),
         ),
-        ReportSection(
-            "Attrition",
-            frame_to_html(
-                flow, count_columns=[c for c in flow.columns if c not in ("step_order", "description")], min_cell=mc
-            ),
-        ),
+        ReportSection(f"Attrition (counts below {mc} shown as <{mc})", attrition_flow_html(attrition, min_cell=mc)),
         ReportSection(
             "Covariate balance (standardized mean differences)",
             frame_to_html(
@@ -152,11 +159,14 @@ def build_report(
                 count_columns=("n", "events"),
                 min_cell=mc,
             )
-            + f"<p class='muted'>{primary.conventions}</p>",
+            + f"<p class='muted'>{primary.conventions}</p>"
+            + "<h3>Survival at landmarks (primary analysis)</h3>"
+            + frame_to_html(landmarks.drop("analysis"), count_columns=("n_at_risk",), min_cell=mc),
         ),
         ReportSection(
             "Hazard ratios (every analysis and model; three tests labelled)",
-            frame_to_html(
+            png_img(forest_plot(hrs, reference_hr=reference_hr), "Forest plot of hazard ratios")
+            + frame_to_html(
                 hrs.select(
                     "analysis",
                     "model",
@@ -169,12 +179,13 @@ def build_report(
                     "p_score",
                     "n_exposed",
                     "n_comparator",
+                    "warnings",
                 ),
                 count_columns=("n_exposed", "n_comparator"),
                 min_cell=mc,
             ),
         ),
-        ReportSection("Diagnostics", frame_to_html(diags)),
+        ReportSection("Diagnostics (PASS / WARN against the stated threshold)", frame_to_html(_status_html(diags))),
     ]
     if robust is not None and robust["hr"].drop_nulls().len():
         hr = robust["hr"].drop_nulls()
@@ -193,7 +204,8 @@ def build_report(
             .agg(pl.len().alias("checks"), (~pl.col("passed")).sum().alias("failed"))
             .sort("relation", "tag")
         )
-        sections.append(ReportSection("Data quality", frame_to_html(by)))
+        link = f"<p><a href='{data_docs_href}'>Great Expectations Data Docs</a> (local)</p>" if data_docs_href else ""
+        sections.append(ReportSection("Data quality (latest run)", frame_to_html(by) + link))
     return render_report(
         ReportInputs(
             title=spec.title,

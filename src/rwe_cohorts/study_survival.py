@@ -20,8 +20,9 @@ matched set (conditional) and the cluster-robust model (by matched set); IPTW ge
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 
@@ -114,13 +115,17 @@ def _cox_rows(
     return rows
 
 
-def _diagnostics(frame: pl.DataFrame, arms: ArmSpec, analysis_id: str) -> list[dict[str, object]]:
+def _diagnostics(frame: pl.DataFrame, arms: ArmSpec, analysis_id: str, delayed_entry: bool) -> list[dict[str, object]]:
+    """PH test always; the entry diagnostics only when entry is delayed (with entry forced to 0 they are void)."""
     rows: list[dict[str, object]] = []
-    checks = (
+    checks: list[tuple[str, Callable[[], Any]]] = [
         ("proportional_hazards", lambda: proportional_hazards_test(frame, arms=arms)),
-        ("entry_time_hazard", lambda: entry_time_cox(frame, arms=arms)),
-        ("conditional_kendall_tau", lambda: conditional_kendall_tau(frame)),
-    )
+    ]
+    if delayed_entry:
+        checks += [
+            ("entry_time_hazard", lambda: entry_time_cox(frame, arms=arms)),
+            ("conditional_kendall_tau", lambda: conditional_kendall_tau(frame)),
+        ]
     for name, run in checks:
         try:
             r = run()
@@ -182,7 +187,7 @@ def run_survival(
         km = kaplan_meier_by_arm(frame, arms, km_settings(spec, weighted))
         if analysis.id == "primary":
             primary_km = km
-        found = [] if weighted else _diagnostics(frame, arms, analysis.id)
+        found = [] if weighted else _diagnostics(frame, arms, analysis.id, analysis.delayed_entry)
         diags.extend(found)
         warned = [f"{d['diagnostic']}: {d['status']}" for d in found if d["status"] != "pass"]
         curves.append(_tag(km.curves, analysis.id))
