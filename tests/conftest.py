@@ -24,6 +24,19 @@ def spec() -> StudySpec:
 
 
 @pytest.fixture(scope="session")
+def default_delivery(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The default synthetic delivery (58,001 patients, default seed and data cut), generated once per session.
+
+    Read-only for tests: load it into a fresh warehouse (``rwe_cohorts.ingest.load_delivery``), never write into it.
+    """
+    from rwe_cohorts.synth import generate_delivery
+
+    folder = tmp_path_factory.mktemp("default_delivery") / "cut_2021-03-31"
+    generate_delivery(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
 def raw_contracts() -> dict[str, Contract]:
     return load_contracts(CONTRACTS_ROOT, "raw")
 

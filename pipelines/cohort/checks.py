@@ -4,7 +4,7 @@ import dagster as dg
 
 from pipelines.common import key
 from pipelines.resources import StudyResource
-from rwe_cohorts.cohort import attrition_never_rises
+from rwe_cohorts.cohort import attrition_never_rises, reconciled_deaths
 
 
 @dg.asset_check(asset=key("marts.attrition"), blocking=True, name="counts_never_rise")
@@ -21,8 +21,9 @@ def attrition_counts_never_rise(study: StudyResource) -> dg.AssetCheckResult:
 
 @dg.asset_check(asset=key("marts.analytic_cohort"), blocking=True, name="time_axis_invariants")
 def analytic_cohort_invariants(study: StudyResource) -> dg.AssetCheckResult:
-    """One row per patient, entry >= 0, exit > entry, both arms present."""
+    """One row per patient, entry >= 0, exit > entry, both arms present; death dates reconciled, counted per arm."""
     with study.connect() as con:
+        reconciled = reconciled_deaths(con)
         row = con.execute(
             """
             select count(*) - count(distinct patient_id), count(*) filter (where entry_days < 0),
@@ -47,6 +48,11 @@ def analytic_cohort_invariants(study: StudyResource) -> dg.AssetCheckResult:
             "negative_entry": neg_entry,
             "exit_not_after_entry": bad_exit,
             "arms": n_arms,
+            **{f"deaths_reconciled_to_last_activity/{arm}": counts["reconciled"] for arm, counts in reconciled.items()},
+            **{
+                f"death_month_before_last_activity/{arm}": counts["month_before_activity"]
+                for arm, counts in reconciled.items()
+            },
         },
     )
 

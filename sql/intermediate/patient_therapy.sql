@@ -2,8 +2,9 @@
 -- grain: one row per patient with a cancer diagnosis.
 -- inputs: staging.cancer_diagnosis, staging.lines_of_therapy, intermediate.patient_genomics.
 -- parameters: $excluded_drugs.
--- Excluded-drug (TRK inhibitor) exposure at any time; lines started between initial diagnosis and the first NGS
--- report (inclusive); start of the last line started on or before the first report (sensitivity index date).
+-- Excluded-drug exposure (the spec's list, e.g. TRK inhibitors) at any time; lines started between initial diagnosis
+-- and the first NGS report (inclusive); start of the last line started on or before the first report (sensitivity
+-- index date).
 with diagnosis as (
     select * from staging.cancer_diagnosis
 ),

@@ -1,6 +1,7 @@
 -- marts.attrition
 -- grain: one row per eligibility step and arm, the last step being the matched cohort.
--- inputs: intermediate.patient_eligibility, intermediate.cohort_time_axes, marts.matched_cohort. parameters: none.
+-- inputs: intermediate.patient_eligibility, intermediate.cohort_time_axes, marts.matched_cohort.
+-- parameters: $excluded_drugs (named in the step description, so the table reads right for any study).
 -- Criteria are applied cumulatively in the published order; patients_removed is relative to the previous step.
 with p as (
     select
@@ -36,7 +37,7 @@ steps as (
         (3, 'adult', 'Adult at advanced diagnosis'),
         (4, 'advanced_in_window', 'Advanced diagnosis within the study window'),
         (5, 'cancer_type', 'Cancer type included by the study'),
-        (6, 'excluded_drug_naive', 'Never treated with an excluded drug (TRK inhibitor)'),
+        (6, 'excluded_drug_naive', 'Never treated with an excluded drug: ' || array_to_string($excluded_drugs, ', ')),
         (7, 'exposure_assessable', 'Exposure genes covered by an NGS panel (not tested is not negative)'),
         (8, 'follow_up_after_entry', 'Follow-up continues after entry (exit after first NGS report)'),
         (9, 'matched', 'In the propensity-score matched cohort')

@@ -36,7 +36,8 @@ INTERMEDIATE_MODELS = (
     "intermediate.patient_eligibility",
     "intermediate.cohort_time_axes",
 )
-COHORT_MARTS = ("marts.analytic_cohort",)
+# Dependency order: Table 1 describes exactly the analytic cohort, so its long-form input comes after it.
+COHORT_MARTS = ("marts.analytic_cohort", "intermediate.cohort_covariate_values", "marts.baseline_characteristics")
 
 
 def sql_parameters(spec: StudySpec, data_cut_date: dt.date) -> dict[str, Any]:
@@ -56,6 +57,7 @@ def sql_parameters(spec: StudySpec, data_cut_date: dt.date) -> dict[str, Any]:
         "ecog_window_days_before": c.ecog_window_days_before,
         "ecog_window_days_after": c.ecog_window_days_after,
         "brain_metastasis_codes": list(c.brain_metastasis_codes),
+        "older_age_years": c.older_age_years,
         "death_day_of_month": t.death_day_of_month,
         "days_per_month": t.days_per_month,
         "data_cut_date": data_cut_date,
@@ -86,3 +88,26 @@ def attrition_never_rises(con: duckdb.DuckDBPyConnection) -> list[str]:
         """
     ).fetchall()
     return [f"{arm}: {step} has {n} > {prev}" for arm, step, n, prev in rows]
+
+
+def reconciled_deaths(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, int]]:
+    """Per arm of the analytic cohort: deaths, deaths whose imputed date was moved to the last activity
+    (``reconciled``), and those whose whole death month lies before the last activity (``month_before_activity``,
+    a subset: a data-quality signal worth watching rather than a correction)."""
+    rows = con.execute(
+        """
+        select
+            c.arm,
+            count(*) filter (where c.is_event) as deaths,
+            count(*) filter (where c.is_death_date_reconciled) as reconciled,
+            count(*) filter (where o.is_death_month_before_activity and c.is_event) as month_before_activity
+        from marts.analytic_cohort as c
+        inner join intermediate.patient_outcomes as o on c.patient_id = o.patient_id
+        group by c.arm
+        order by c.arm
+        """
+    ).fetchall()
+    return {
+        arm: {"deaths": deaths, "reconciled": reconciled, "month_before_activity": before}
+        for arm, deaths, reconciled, before in rows
+    }

@@ -75,6 +75,8 @@ class Covariates(_Frozen):
     ecog_window_days_before: int = Field(ge=0)
     ecog_window_days_after: int = Field(ge=0)
     brain_metastasis_codes: tuple[str, ...] = Field(min_length=1)
+    # Table 1 (marts.baseline_characteristics) reports the share of patients aged >= this at the index date.
+    older_age_years: int = Field(default=65, ge=1, le=120)
 
 
 class TimeAxis(_Frozen):

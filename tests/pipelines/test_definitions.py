@@ -38,3 +38,16 @@ def test_checks_are_attached_and_blocking() -> None:
     checks = {(c.asset_key.to_user_string(), c.name) for c in defs.resolve_asset_graph().asset_check_keys}
     assert ("marts/attrition", "counts_never_rise") in checks
     assert ("marts/covariate_balance", "smd_within_threshold") in checks
+
+
+def test_table1_lineage_follows_its_sql() -> None:
+    graph = defs.resolve_asset_graph()
+
+    def parents(*path: str) -> set[str]:
+        return {"/".join(k.path) for k in graph.get(dg.AssetKey(list(path))).parent_keys}
+
+    assert parents("marts", "baseline_characteristics") == {
+        "intermediate/cohort_covariate_values",
+        "marts/analytic_cohort",
+    }
+    assert parents("intermediate", "cohort_covariate_values") == {"marts/analytic_cohort"}

@@ -3,52 +3,26 @@ and check the warehouse, the contracts, the report and the recorded run. Also: a
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pytest
-import yaml
 
 from rwe_cohorts.contracts import load_contracts
 from rwe_cohorts.spec import load_spec
-from rwe_cohorts.warehouse import CONTRACTS_ROOT, PROJECT_ROOT
+from rwe_cohorts.warehouse import CONTRACTS_ROOT
 
 N_PATIENTS = 20_000
-
-
-def _env(root: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        RWE_DATA_DIR=str(root / "data"),
-        DAGSTER_HOME=str(root / "dagster_home"),
-        RWE_STUDY_SPEC=str(root / "spec.yaml"),
-        GX_ANALYTICS_ENABLED="false",
-    )
-    return env
-
-
-def _rwe(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "pipelines.cli", *args]
-    return subprocess.run(cmd, cwd=PROJECT_ROOT, env=_env(root), capture_output=True, text=True, timeout=900)
+RweCommand = Callable[..., subprocess.CompletedProcess[str]]  # the ``rwe`` fixture (tests/pipelines/conftest.py)
+StudyRunner = Callable[..., Path]  # the ``study_runner`` fixture
 
 
 @pytest.fixture(scope="module")
-def study_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("e2e")
-    spec = yaml.safe_load((PROJECT_ROOT / "pipelines/studies/ntrk_hibar2022.yaml").read_text())
-    spec["survival"]["robustness_match_orders"] = 10  # keep CI fast; the default study uses 200
-    (root / "spec.yaml").write_text(yaml.safe_dump(spec))
-    (root / "dagster_home").mkdir()
-    (root / "dagster_home" / "dagster.yaml").write_text((PROJECT_ROOT / ".dagster_home/dagster.yaml").read_text())
-    gen = _rwe(root, "generate", "--patients", str(N_PATIENTS), "--seed", "7")
-    assert gen.returncode == 0, gen.stderr
-    run = _rwe(root, "run")
-    assert run.returncode == 0, run.stdout + run.stderr
-    return root
+def study_run(tmp_path_factory: pytest.TempPathFactory, study_runner: StudyRunner) -> Path:
+    return study_runner(tmp_path_factory.mktemp("e2e"), "ntrk_hibar2022.yaml", patients=N_PATIENTS, seed=7)
 
 
 def test_every_table_has_a_contract_and_matches_it(study_run: Path) -> None:
@@ -122,7 +96,7 @@ def test_run_is_recorded_in_the_local_dagster_instance(study_run: Path) -> None:
     assert db.exists(), "SQLite run storage under DAGSTER_HOME"
 
 
-def test_corrupt_delivery_stops_the_run_with_a_clear_message(study_run: Path, tmp_path: Path) -> None:
+def test_corrupt_delivery_stops_the_run_with_a_clear_message(study_run: Path, rwe: RweCommand) -> None:
     import shutil
 
     landing = study_run / "data" / "landing"
@@ -134,7 +108,7 @@ def test_corrupt_delivery_stops_the_run_with_a_clear_message(study_run: Path, tm
     (bad / "visits.parquet").write_bytes((bad / "visits.parquet").read_bytes()[:1000])
     before = (study_run / "data" / "warehouse.duckdb").stat().st_mtime_ns
     try:
-        run = _rwe(study_run, "run")
+        run = rwe(study_run, "run")
     finally:
         shutil.rmtree(bad)
     assert run.returncode != 0
