@@ -79,6 +79,28 @@ def _risk_comparison(spec: StudySpec, risk: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
+def _table_one(table: pl.DataFrame, min_cell: int) -> pl.DataFrame:
+    """Table 1 for display: n (%) for levels, median [IQR] for continuous rows, small counts suppressed."""
+    rows = []
+    for r in table.sort("row_order").to_dicts():
+        cells = {"covariate": r["covariate"], "level": r["level"] or ""}
+        for arm in ("exposed", "comparator"):
+            label = r[f"{arm}_arm"]
+            n = int(r[f"n_{arm}"])
+            if r["kind"] == "continuous":
+                med = r[f"median_{arm}"]
+                cells[label] = "-" if med is None else f"{med:.1f} [{r[f'q1_{arm}']:.1f}-{r[f'q3_{arm}']:.1f}]"
+            elif r["kind"] == "count":
+                cells[label] = suppress(n, min_cell)
+            else:
+                pct = r[f"pct_{arm}"]
+                shown = suppress(n, min_cell)
+                cells[label] = shown if shown.startswith("<") or pct is None else f"{n} ({pct:.1f}%)"
+        cells["SMD"] = "-" if r["smd"] is None else f"{r['smd']:.3f}"
+        rows.append(cells)
+    return pl.DataFrame(rows)
+
+
 def _maybe(con: duckdb.DuckDBPyConnection, relation: str) -> pl.DataFrame | None:
     return warehouse.read_frame(con, relation) if relation in warehouse.list_tables(con) else None
 
@@ -106,6 +128,7 @@ def build_report(
     diags = warehouse.read_frame(con, "marts.survival_diagnostics")
     robust = _maybe(con, "marts.hazard_ratio_robustness")
     qa = _maybe(con, "qa.expectation_results")
+    table_one = _maybe(con, "marts.baseline_characteristics")
     primary = run_survival(
         spec,
         cohort=warehouse.read_frame(con, "marts.analytic_cohort"),
@@ -125,7 +148,11 @@ def build_report(
         ),
         ReportSection(f"Attrition (counts below {mc} shown as <{mc})", attrition_flow_html(attrition, min_cell=mc)),
         ReportSection(
-            "Covariate balance (standardized mean differences)",
+            "Table 1: exposed vs all eligible comparators (n (%), median [IQR], SMD)",
+            frame_to_html(_table_one(table_one, mc)) if table_one is not None else "<p>not available</p>",
+        ),
+        ReportSection(
+            "Covariate balance before and after matching (standardized mean differences)",
             frame_to_html(
                 balance.select(
                     "covariate",
