@@ -10,6 +10,7 @@ from pipelines.ingest.assets import raw_tables, staging_assets
 from pipelines.jobs import study_job
 from pipelines.matching.assets import matching
 from pipelines.matching.checks import balance_check
+from pipelines.publishing.assets import analytics_database
 from pipelines.quality.checks import quality_checks
 from pipelines.reporting.assets import study_report
 from pipelines.resources import resources
@@ -25,6 +26,7 @@ defs = dg.Definitions(
         survival,
         hazard_ratio_robustness,
         study_report,
+        analytics_database,
     ],
     asset_checks=[*quality_checks, *cohort_checks, balance_check],
     jobs=[study_job],

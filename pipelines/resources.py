@@ -7,6 +7,7 @@ Defaults put everything under the project's git-ignored ``data/`` folder:
 | data folder | ``RWE_DATA_DIR`` | ``<project>/data`` |
 | landing area (one sub-folder per delivery) | ``RWE_LANDING_DIR`` | ``<data>/landing`` |
 | warehouse (DuckDB file) | ``RWE_WAREHOUSE`` | ``<data>/warehouse.duckdb`` |
+| published analysts' database | ``RWE_PUBLISHED`` | ``<data>/analytics.duckdb`` |
 | study spec | ``RWE_STUDY_SPEC`` | ``pipelines/studies/ntrk_hibar2022.yaml`` |
 | Great Expectations project root (the GX project is ``<root>/gx``, Data Docs under it) | ``RWE_GX_ROOT`` | ``<data>`` |
 | reports | ``RWE_REPORTS_DIR`` | ``<data>/reports`` |
@@ -35,6 +36,7 @@ class StudyResource(dg.ConfigurableResource):  # type: ignore[misc]
     data_dir: str
     landing_dir: str
     warehouse_path: str
+    published_path: str
     spec_path: str
     gx_dir: str
     reports_dir: str
@@ -53,6 +55,7 @@ def study_resource_from_env(environ: dict[str, str] | None = None) -> StudyResou
         data_dir=str(data),
         landing_dir=str(Path(env.get("RWE_LANDING_DIR", data / "landing")).resolve()),
         warehouse_path=str(Path(env.get("RWE_WAREHOUSE", data / "warehouse.duckdb")).resolve()),
+        published_path=str(Path(env.get("RWE_PUBLISHED", data / "analytics.duckdb")).resolve()),
         spec_path=str(Path(env.get("RWE_STUDY_SPEC", DEFAULT_SPEC)).resolve()),
         gx_dir=str(Path(env.get("RWE_GX_ROOT", data)).resolve()),
         reports_dir=str(Path(env.get("RWE_REPORTS_DIR", data / "reports")).resolve()),

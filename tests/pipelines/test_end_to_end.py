@@ -106,11 +106,26 @@ def test_corrupt_delivery_stops_the_run_with_a_clear_message(study_run: Path, rw
     manifest = (bad / "manifest.json").read_text().replace(good.name.removeprefix("cut_"), "9999-12-31")
     (bad / "manifest.json").write_text(manifest)
     (bad / "visits.parquet").write_bytes((bad / "visits.parquet").read_bytes()[:1000])
-    before = (study_run / "data" / "warehouse.duckdb").stat().st_mtime_ns
+    published = study_run / "data" / "analytics.duckdb"
+    published_before = published.read_bytes()
     try:
         run = rwe(study_run, "run")
     finally:
         shutil.rmtree(bad)
     assert run.returncode != 0
     assert "visits.parquet" in run.stderr and "checksum" in run.stderr
-    assert (study_run / "data" / "warehouse.duckdb").stat().st_mtime_ns >= before
+    assert published.read_bytes() == published_before, "the analysts' database must be untouched by a failed run"
+
+
+def test_analysts_database_is_published_without_patient_rows(study_run: Path) -> None:
+    con = duckdb.connect(str(study_run / "data" / "analytics.duckdb"), read_only=True)
+    tables = {f"{s}.{t}" for s, t in con.execute("select schema_name, table_name from duckdb_tables()").fetchall()}
+    assert {
+        "marts.hazard_ratios",
+        "marts.attrition",
+        "marts.baseline_characteristics",
+        "qa.expectation_results",
+    } <= tables
+    assert not tables & {"marts.analytic_cohort", "marts.matched_cohort", "marts.propensity_scores"}
+    described = con.execute("select count(*) from duckdb_tables() where comment is null or comment = ''").fetchone()[0]
+    assert described == 0, "every published table carries its contract description"
