@@ -3,6 +3,8 @@
 One check op per layer validates every table of that layer, stores every result in ``qa.expectation_results`` and a
 per-run summary in ``qa.qa_summary``, and rebuilds the Data Docs. A table with an error-severity failure fails its
 check with ERROR severity, which blocks everything downstream; warn-severity failures are reported, not blocking.
+The raw layer also compares each table's row count with the previous data cut (``row_count_drift``, warn; the counts
+are kept in ``qa.delivery_row_counts``) and reports it with that table's suite.
 """
 
 from pathlib import Path
@@ -16,6 +18,7 @@ from rwe_cohorts.contracts import Contract, load_contracts
 from rwe_cohorts.quality import (
     ExpectationOutcome,
     GXContext,
+    delivery_drift,
     genomic_checks,
     outcomes_to_frame,
     qa_summary,
@@ -65,7 +68,10 @@ def _suite_check(layer: str) -> dg.AssetChecksDefinition:
                 GENOMICS,
                 asset=key("raw.genomic_alterations"),
                 blocking=True,
-                description="Exposure-fusion prevalence band, driver co-alteration rarity, genes on the report panel",
+                description=(
+                    "Exposure-fusion prevalence band, driver co-alteration rarity, genes on the report panel, "
+                    "known fusion partners"
+                ),
             )
         )
 
@@ -73,13 +79,15 @@ def _suite_check(layer: str) -> dg.AssetChecksDefinition:
     def _check(context: dg.AssetCheckExecutionContext, study: StudyResource):  # type: ignore[no-untyped-def]
         spec = study.spec()
         gx = GXContext.file(Path(study.gx_dir))
+        qa = load_contracts(CONTRACTS_ROOT, "qa")
         with study.connect() as con:
-            row = con.execute("select any_value(data_cut_id) from raw.load_log").fetchone()
+            row = con.execute("select any_value(data_cut_id), max(data_cut_date) from raw.load_log").fetchone()
             cut = str(row[0]) if row and row[0] else "unknown"
             validations = validate_relations(
                 con, contracts.values(), run_id=context.run.run_id, data_cut_id=cut, context=gx
             )
             extra: list[ExpectationOutcome] = []
+            drift: dict[str, ExpectationOutcome] = {}
             if layer == "raw":
                 extra = genomic_checks(
                     con,
@@ -89,12 +97,20 @@ def _suite_check(layer: str) -> dg.AssetChecksDefinition:
                     run_id=context.run.run_id,
                     data_cut_id=cut,
                 )
-            everything = [*validations, *extra]
+                if row and row[1] is not None:
+                    outcomes = delivery_drift(
+                        con,
+                        qa["qa.delivery_row_counts"],
+                        data_cut_id=cut,
+                        data_cut_date=row[1],
+                        run_id=context.run.run_id,
+                    )
+                    drift = {o.relation: o for o in outcomes}
+            everything = [*validations, *extra, *drift.values()]
             results = outcomes_to_frame(everything, run_id=context.run.run_id, data_cut_id=cut)
             summary = qa_summary(everything).with_columns(
                 pl.lit(context.run.run_id).alias("run_id"), pl.lit(cut).alias("data_cut_id")
             )
-            qa = load_contracts(CONTRACTS_ROOT, "qa")
             store_results(
                 con,
                 results,
@@ -105,7 +121,8 @@ def _suite_check(layer: str) -> dg.AssetChecksDefinition:
         docs = gx.build_data_docs()
         context.log.info(f"{layer} quality: {qa_summary_text(everything)}; Data Docs: {docs}")
         for v in validations:
-            yield _result(v.relation, "contract_suite", list(v.results), docs)
+            own_drift = [drift[v.relation]] if v.relation in drift else []
+            yield _result(v.relation, "contract_suite", [*v.results, *own_drift], docs)
         if layer == "raw":
             yield _result("raw.genomic_alterations", GENOMICS, extra, docs)
 

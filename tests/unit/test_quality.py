@@ -6,6 +6,7 @@ the intended check and only that one.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -25,8 +26,10 @@ from rwe_cohorts.quality import (
     GXContext,
     RelationValidation,
     build_suite,
+    delivery_drift,
     genomic_checks,
     judge,
+    known_fusion_partners,
     outcomes_to_frame,
     qa_summary,
     qa_summary_text,
@@ -249,6 +252,31 @@ FAULTS = [
         "update raw.genomic_reports set panel_version = 'v9' where report_id = 'ORD-000000002-01'",
         {"fk_panel_version__raw_panel_genes"},
     ),
+    (
+        "raw.cancer_diagnosis",
+        "update raw.demographics set birth_year = 1901 where patient_id = 'F000000000001'",  # 114 at diagnosis
+        {"age_at_diagnosis_in_range"},
+    ),
+    (
+        "raw.cancer_diagnosis",
+        "update raw.cancer_diagnosis set diagnosis_date = null where patient_id = 'F000000000002'",
+        {"not_null__diagnosis_date"},  # the temporal rules on diagnosis_date do not fail a second time
+    ),
+    (
+        "raw.genomic_alterations",
+        "update raw.genomic_alterations set gene = 'XYZ99' where alteration_id = 'ALT-0000000002'",
+        {"gene_symbol_known"},
+    ),
+    (
+        "raw.genomic_alterations",
+        "update raw.genomic_alterations set fusion_partner = 'TPM3' where alteration_id = 'ALT-0000000001'",
+        {"partner_only_on_rearrangement"},
+    ),
+    (
+        "raw.genomic_alterations",
+        "update raw.genomic_alterations set fusion_partner = 'tpm3' where alteration_id = 'ALT-0000000004'",
+        {"pattern__fusion_partner"},
+    ),
 ]
 
 
@@ -300,6 +328,31 @@ def test_rule_on_a_missing_column_fails_with_the_duckdb_error(
     assert failed_rules(validation) == {"columns_match_contract", "column_exists__end_date", "start_not_after_end"}
     (rule,) = [o for o in validation.results if o.rule == "start_not_after_end"]
     assert rule.error is not None and "end_date" in rule.error
+
+
+def test_duplicate_patient_does_not_break_birth_year_rules(
+    con: duckdb.DuckDBPyConnection, gx_context: GXContext
+) -> None:
+    con.execute(
+        "insert into raw.demographics select patient_id, birth_year + 1, gender, race, ethnicity, state "
+        "from raw.demographics where patient_id = 'F000000000001'"
+    )
+    assert failed_rules(validate(con, "raw.demographics", gx_context)) == {"primary_key_unique"}
+    for relation in ("raw.cancer_diagnosis", "raw.mortality"):
+        assert validate(con, relation, gx_context).success, relation
+
+
+def test_rule_failing_on_the_data_fails_with_the_duckdb_error(
+    con: duckdb.DuckDBPyConnection, gx_context: GXContext
+) -> None:
+    lookup = "(select d.birth_year from raw.demographics d where d.patient_id = t.patient_id) > 1800"
+    rule = Rule("birth_lookup", lookup, "plausibility", "error", "a scalar sub-query that a duplicate key breaks")
+    contract = dataclasses.replace(CONTRACTS["raw.mortality"], rules=(rule,))
+    con.execute("insert into raw.demographics select * from raw.demographics where patient_id = 'F000000000001'")
+    validation = validate_relation(con, contract, run_id="t", data_cut_id="c", context=gx_context)
+    (failed,) = validation.failures
+    assert failed.rule == "birth_lookup" and "more than one row" in (failed.error or "").lower()
+    assert len(validation.results) > 1 and not validation.success
 
 
 def test_warn_severity_failure_keeps_relation_successful(con: duckdb.DuckDBPyConnection, gx_context: GXContext) -> None:
@@ -418,6 +471,32 @@ def test_row_count_drift() -> None:
     assert {o.tag for o in outcomes} == {"plausibility"} and {o.severity for o in outcomes} == {"warn"}
 
 
+def test_delivery_drift_compares_with_the_previous_cut(con: duckdb.DuckDBPyConnection) -> None:
+    contract = load_contracts(ROOT / "data_contracts", "qa")["qa.delivery_row_counts"]
+    con.execute("create schema qa")
+
+    def land(cut: str, day: dt.date, visits: int) -> list[tuple[str, bool, float | None]]:
+        con.execute("update raw.load_log set data_cut_id = ?, data_cut_date = ?", [cut, day])
+        con.execute("update raw.load_log set row_count = ? where table_name = 'visits'", [visits])
+        outcomes = delivery_drift(con, contract, data_cut_id=cut, data_cut_date=day, run_id=f"run_{cut}")
+        return [(o.relation, o.passed, o.observed_value) for o in outcomes]
+
+    assert land("cut_a", D(2021, 3, 31), 100) == []  # first delivery: no baseline, no outcome
+    assert land("cut_b", D(2021, 6, 30), 30) == [("raw.demographics", True, 0.0), ("raw.visits", False, 0.7)]
+    assert land("cut_b", D(2021, 6, 30), 120) == [("raw.demographics", True, 0.0), ("raw.visits", True, 0.2)]
+    rows = con.execute(
+        "select data_cut_id, relation, row_count, run_id from qa.delivery_row_counts order by 1, 2"
+    ).fetchall()
+    assert rows == [
+        ("cut_a", "raw.demographics", 6, "run_cut_a"),
+        ("cut_a", "raw.visits", 100, "run_cut_a"),
+        ("cut_b", "raw.demographics", 6, "run_cut_b"),
+        ("cut_b", "raw.visits", 120, "run_cut_b"),
+    ]
+    columns = con.sql("select * from qa.delivery_row_counts limit 0").columns
+    assert columns == list(contract.column_names)
+
+
 def test_ephemeral_context_has_no_data_docs(gx_context: GXContext) -> None:
     with pytest.raises(DataDocsUnavailableError):
         gx_context.build_data_docs()
@@ -429,6 +508,7 @@ def test_genomic_checks_pass_on_plausible_data(con: duckdb.DuckDBPyConnection, g
     assert outcomes["ntrk_fusion_prevalence"].observed_value == pytest.approx(1 / 3)  # 1 of 3 tested patients
     assert outcomes["ntrk_driver_coalteration"].element_count == 1
     assert outcomes["alteration_gene_on_panel"].element_count == 5
+    assert outcomes["fusion_partner_known"].element_count == 2  # the two rearrangements name a partner
 
 
 def test_genomic_checks_catch_implausible_data(con: duckdb.DuckDBPyConnection, gx_context: GXContext) -> None:
@@ -442,3 +522,17 @@ def test_genomic_checks_catch_implausible_data(con: duckdb.DuckDBPyConnection, g
     assert not coalteration.passed and coalteration.example_keys == ("F000000000003",)
     assert coalteration.unexpected_share == 1.0 and coalteration.tag == "plausibility"
     assert not panel.passed and panel.example_keys == ("ALT-0000000004",)  # NTRK3 is not on panel v1: not tested
+
+
+def test_unknown_genes_and_partners(con: duckdb.DuckDBPyConnection, gx_context: GXContext) -> None:
+    con.execute("update raw.genomic_alterations set gene = 'XYZ99' where alteration_id = 'ALT-0000000001'")
+    con.execute("update raw.genomic_alterations set fusion_partner = 'NOTAGENE' where alteration_id = 'ALT-0000000005'")
+    outcomes = {o.rule: o for o in genomic_checks(con, context=gx_context, prevalence_band=(0.1, 0.5))}
+    assert outcomes["alteration_gene_on_panel"].passed  # an unknown symbol is gene_symbol_known's failure
+    partner = outcomes["fusion_partner_known"]
+    assert not partner.passed and partner.severity == "warn" and partner.example_keys == ("ALT-0000000005",)
+    assert {rule for rule, o in outcomes.items() if not o.passed} == {"fusion_partner_known"}
+    # a partner on some panel is known even when it is not on the reference list
+    con.execute("update raw.genomic_alterations set fusion_partner = 'KRAS' where alteration_id = 'ALT-0000000005'")
+    assert all(o.passed for o in genomic_checks(con, context=gx_context, prevalence_band=(0.1, 0.5)))
+    assert {"ETV6", "TPM3", "EML4"} <= set(known_fusion_partners())

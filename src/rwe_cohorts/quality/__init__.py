@@ -12,8 +12,8 @@ import os
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 from rwe_cohorts.quality.context import DataDocsUnavailableError, GXContext
-from rwe_cohorts.quality.drift import row_count_drift
-from rwe_cohorts.quality.genomics import CANONICAL_DRIVERS, NTRK_GENES, genomic_checks
+from rwe_cohorts.quality.drift import delivery_drift, row_count_drift
+from rwe_cohorts.quality.genomics import CANONICAL_DRIVERS, NTRK_GENES, genomic_checks, known_fusion_partners
 from rwe_cohorts.quality.outcomes import ExpectationOutcome, RelationValidation, judge
 from rwe_cohorts.quality.results import (
     EXPECTATION_RESULTS_SCHEMA,
@@ -36,8 +36,10 @@ __all__ = [
     "SuiteError",
     "build_suite",
     "contract_checks",
+    "delivery_drift",
     "genomic_checks",
     "judge",
+    "known_fusion_partners",
     "outcomes_to_frame",
     "qa_summary",
     "qa_summary_text",

@@ -69,33 +69,56 @@ def table_columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str] | 
         return None
 
 
+BATCH_COLUMN = "__batch"
+"""Name of the batch number column that :func:`check_query` adds when it splits a relation into batches."""
+
+
 def check_query(
     contract: Contract,
     expressions: Mapping[str, str],
     *,
-    partition: tuple[str, int, int] | None = None,
+    batches: tuple[str, int] | None = None,
 ) -> str:
     """The statement that fetches a relation's rows plus one boolean column per rule and foreign key.
 
     ``expressions`` maps each derived column to its SQL (a broken rule may be replaced by a null boolean). With
-    ``partition = (hash_sql, n, i)`` only rows whose key hash falls in bucket ``i`` of ``n`` are returned: rows with
-    equal keys share a bucket, so per-bucket uniqueness equals global uniqueness.
+    ``batches = (hash_sql, n)`` every row also gets its batch number ``hash % n`` in :data:`BATCH_COLUMN` and the rows
+    come sorted by it, so one scan streams every batch in turn: rows with equal keys share a batch, so per-batch
+    uniqueness equals global uniqueness.
     """
     derived = ", ".join(f"coalesce({expr}, false) as {quote_ident(col)}" for col, expr in expressions.items())
     select = "t.*" + (f", {derived}" if derived else "")
-    where = f" where ({partition[0]}) % {int(partition[1])} = {int(partition[2])}" if partition else ""
-    return f"select {select} from {quote_relation(contract.relation)} t{where}"
+    if batches is None:
+        return f"select {select} from {quote_relation(contract.relation)} t"
+    number = f"({batches[0]}) % {int(batches[1])}"
+    return (
+        f"select {select}, {number} as {quote_ident(BATCH_COLUMN)} from {quote_relation(contract.relation)} t "
+        f"order by {quote_ident(BATCH_COLUMN)}"
+    )
 
 
-def evaluable_expressions(con: duckdb.DuckDBPyConnection, contract: Contract) -> tuple[dict[str, str], dict[str, str]]:
-    """Split the derived expressions into those DuckDB can bind and the broken ones (column -> error message).
+def evaluable_expressions(
+    con: duckdb.DuckDBPyConnection, contract: Contract, *, execute: bool = False
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Split the derived expressions into those DuckDB can evaluate and the broken ones (column -> error message).
 
     Broken expressions (e.g. a rule on a column the table lacks) are replaced by a null boolean so the rest of the
-    relation can still be validated; the runner reports them as failed checks carrying the DuckDB error.
+    relation can still be validated; the runner reports them as failed checks carrying the DuckDB error. By default an
+    expression is only bound (``limit 0``); with ``execute=True`` each one is evaluated over the whole table, which
+    also finds errors that only data can raise (e.g. a scalar sub-query returning several rows on a duplicate key).
     """
     expressions = derived_expressions(contract)
+
+    def probe(exprs: Mapping[str, str]) -> None:
+        query = check_query(contract, exprs)
+        if execute:
+            checks = ", ".join(f"bool_and({quote_ident(col)})" for col in exprs) or "count(*)"
+            con.sql(f"select {checks} from ({query})").fetchall()
+        else:
+            con.sql(query + " limit 0")
+
     try:
-        con.sql(check_query(contract, expressions) + " limit 0")
+        probe(expressions)
         return expressions, {}
     except duckdb.Error:
         pass
@@ -103,7 +126,7 @@ def evaluable_expressions(con: duckdb.DuckDBPyConnection, contract: Contract) ->
     broken: dict[str, str] = {}
     for col, expr in expressions.items():
         try:
-            con.sql(check_query(contract, {col: expr}) + " limit 0")
+            probe({col: expr})
             ok[col] = expr
         except duckdb.Error as exc:
             broken[col] = str(exc).splitlines()[0]

@@ -1,19 +1,29 @@
-"""Row-count drift between two data cuts (plausibility): a relation that shrinks or grows too much is suspicious."""
+"""Row-count drift between deliveries (plausibility): a relation that shrinks or grows too much is suspicious.
+
+Each delivery's row counts (from ``raw.load_log``) are kept in ``qa.delivery_row_counts``, one row per data cut and
+relation; the raw quality check compares the delivery being checked with the latest earlier data cut recorded there.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 
-from rwe_cohorts.contracts import Severity
+import duckdb
+
+from rwe_cohorts.contracts import Contract, Severity
 from rwe_cohorts.quality.outcomes import ExpectationOutcome
+from rwe_cohorts.quality.store import ensure_table
 
 RULE = "row_count_drift"
+ROW_COUNTS = "qa.delivery_row_counts"
+DEFAULT_MAX_REL_CHANGE = 0.5
 
 
 def row_count_drift(
     current: Mapping[str, int],
     previous: Mapping[str, int] | None,
-    max_rel_change: float = 0.5,
+    max_rel_change: float = DEFAULT_MAX_REL_CHANGE,
     *,
     severity: Severity = "warn",
 ) -> list[ExpectationOutcome]:
@@ -52,3 +62,76 @@ def row_count_drift(
             )
         )
     return out
+
+
+def loaded_row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Rows per raw relation of the delivery currently landed, from ``raw.load_log`` (``raw.<table>`` -> rows)."""
+    rows = con.execute("select table_name, row_count from raw.load_log order by table_name").fetchall()
+    return {f"raw.{table}": int(n) for table, n in rows}
+
+
+def previous_row_counts(
+    con: duckdb.DuckDBPyConnection, contract: Contract, *, data_cut_id: str, data_cut_date: dt.date
+) -> dict[str, int] | None:
+    """Row counts of the latest data cut recorded before ``data_cut_date`` (another cut id), or None if there is none.
+
+    ``contract`` is the one of ``qa.delivery_row_counts`` (the table is created from it when absent).
+    """
+    ensure_table(con, contract)
+    row = con.execute(
+        f"select data_cut_id from {contract.relation} where data_cut_id <> ? and data_cut_date <= ? "
+        "group by data_cut_id order by max(data_cut_date) desc, max(recorded_at) desc limit 1",
+        [data_cut_id, data_cut_date],
+    ).fetchone()
+    if row is None:
+        return None
+    rows = con.execute(f"select relation, row_count from {contract.relation} where data_cut_id = ?", [row[0]])
+    return {str(relation): int(n) for relation, n in rows.fetchall()}
+
+
+def record_row_counts(
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    counts: Mapping[str, int],
+    *,
+    data_cut_id: str,
+    data_cut_date: dt.date,
+    run_id: str,
+    recorded_at: dt.datetime | None = None,
+) -> None:
+    """Store this data cut's row counts in ``qa.delivery_row_counts``, replacing earlier rows of the same cut."""
+    when = (recorded_at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(tzinfo=None)
+    ensure_table(con, contract)
+    con.execute("begin transaction")
+    try:
+        con.execute(f"delete from {contract.relation} where data_cut_id = ?", [data_cut_id])
+        con.executemany(
+            f"insert into {contract.relation} values (?, ?, ?, ?, ?, ?)",
+            [(data_cut_id, data_cut_date, rel, int(n), run_id, when) for rel, n in sorted(counts.items())],
+        )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+
+
+def delivery_drift(
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    *,
+    data_cut_id: str,
+    data_cut_date: dt.date,
+    run_id: str,
+    max_rel_change: float = DEFAULT_MAX_REL_CHANGE,
+    severity: Severity = "warn",
+) -> list[ExpectationOutcome]:
+    """Drift of the landed delivery versus the previous data cut, then record its counts as the next baseline.
+
+    The first delivery has no baseline and returns no outcome. Checking the same cut again compares it with the cut
+    before it, not with itself.
+    """
+    current = loaded_row_counts(con)
+    previous = previous_row_counts(con, contract, data_cut_id=data_cut_id, data_cut_date=data_cut_date)
+    outcomes = row_count_drift(current, previous, max_rel_change, severity=severity)
+    record_row_counts(con, contract, current, data_cut_id=data_cut_id, data_cut_date=data_cut_date, run_id=run_id)
+    return outcomes

@@ -1,6 +1,6 @@
 """Genomics-aware checks over ``raw.*``: facts computed in DuckDB, judged and documented by Great Expectations.
 
-Three checks (STUDY.md pitfalls 6 and 7), each a small GX suite named ``genomics.<rule>`` so it shows in Data Docs:
+Four checks (STUDY.md pitfalls 6 and 7), each a small GX suite named ``genomics.<rule>`` so it shows in Data Docs:
 
 - ``ntrk_fusion_prevalence`` (plausibility): share of tested patients (at least one report) with a rearrangement in an
   exposure gene must lie in ``prevalence_band`` (published: about 0.1-0.3%). A one-row frame judged by
@@ -10,7 +10,11 @@ Three checks (STUDY.md pitfalls 6 and 7), each a small GX suite named ``genomics
   ``max_coalteration_share``. One row per NTRK+ patient judged by ``expect_column_values_to_be_in_set([False])``;
   example keys are patient ids.
 - ``alteration_gene_on_panel`` (conformance): every alteration's gene is on its report's panel (a gene not on the panel
-  was not tested). One row per alteration; example keys are alteration ids.
+  was not tested). One row per alteration; example keys are alteration ids. A gene on no panel at all is an unknown
+  symbol, owned by the contract rule ``gene_symbol_known``, and is not judged here.
+- ``fusion_partner_known`` (conformance, warn by default): every named fusion partner is a known gene symbol, on the
+  reference list shipped in ``reference/fusion_partners.txt`` (:func:`known_fusion_partners`) or on some panel.
+  One row per alteration with a partner; example keys are alteration ids.
 
 The SQL lives beside this module in ``sql/``; gene lists are bound as parameters.
 """
@@ -32,6 +36,7 @@ from rwe_cohorts.quality.runner import Tally
 from rwe_cohorts.quality.suites import CheckSpec
 
 SQL_DIR = Path(__file__).parent / "sql"
+FUSION_PARTNERS_FILE = Path(__file__).parent / "reference" / "fusion_partners.txt"
 RELATION = "raw.genomic_alterations"
 NTRK_GENES: tuple[str, ...] = ("NTRK1", "NTRK2", "NTRK3")
 CANONICAL_DRIVERS: tuple[str, ...] = ("ALK", "BRAF", "EGFR", "ERBB2", "KRAS", "ROS1", "MET", "RET")
@@ -46,8 +51,15 @@ class _Check:
     observed: float | None
 
 
-def _sql(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text()
+def known_fusion_partners(path: Path = FUSION_PARTNERS_FILE) -> tuple[str, ...]:
+    """The reference list of known fusion partner genes (one symbol a line, ``#`` comments), sorted and unique."""
+    lines = (line.split("#", 1)[0].strip() for line in path.read_text().splitlines())
+    return tuple(sorted({line for line in lines if line}))
+
+
+def _frame(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Run ``sql/<name>.sql`` with bound parameters; the rows come to pandas through Arrow (fast for strings)."""
+    return con.sql((SQL_DIR / f"{name}.sql").read_text(), params=params or None).to_arrow_table().to_pandas()
 
 
 def _spec(
@@ -81,21 +93,24 @@ def genomic_checks(
     driver_genes: tuple[str, ...] = CANONICAL_DRIVERS,
     prevalence_band: tuple[float, float] = (0.0005, 0.005),
     max_coalteration_share: float = 0.10,
+    known_partners: tuple[str, ...] | None = None,
     aggregate_severity: Severity = "warn",
     panel_severity: Severity = "error",
+    partner_severity: Severity = "warn",
     context: GXContext | None = None,
     run_id: str = "adhoc",
     data_cut_id: str = "adhoc",
 ) -> list[ExpectationOutcome]:
-    """Run the three genomics checks and return their judged outcomes (relation ``raw.genomic_alterations``).
+    """Run the four genomics checks and return their judged outcomes (relation ``raw.genomic_alterations``).
 
-    ``context`` defaults to an ephemeral GX context (no Data Docs); pass the run's file context to document them.
+    ``known_partners`` defaults to :func:`known_fusion_partners`. ``context`` defaults to an ephemeral GX context (no
+    Data Docs); pass the run's file context to document them.
     """
     context = context or GXContext.ephemeral()
     params_exposure = {"exposure_genes": list(exposure_genes)}
     low, high = prevalence_band
 
-    prevalence = con.execute(_sql("ntrk_fusion_prevalence"), params_exposure).df()
+    prevalence = _frame(con, "ntrk_fusion_prevalence", params_exposure)
     observed_prevalence = float(prevalence["prevalence"].iloc[0])
     spec = _spec(
         "ntrk_fusion_prevalence",
@@ -118,9 +133,7 @@ def genomic_checks(
         )
     ]
 
-    coalteration = con.execute(
-        _sql("ntrk_driver_coalteration"), params_exposure | {"driver_genes": list(driver_genes)}
-    ).df()
+    coalteration = _frame(con, "ntrk_driver_coalteration", params_exposure | {"driver_genes": list(driver_genes)})
     n_positive = len(coalteration)
     share = float(coalteration["has_driver_coalteration"].sum()) / n_positive if n_positive else 0.0
     spec = _spec(
@@ -147,7 +160,7 @@ def genomic_checks(
         )
     )
 
-    on_panel = con.execute(_sql("alteration_gene_on_panel")).df()
+    on_panel = _frame(con, "alteration_gene_on_panel")
     spec = _spec(
         "alteration_gene_on_panel",
         "expect_column_values_to_be_in_set",
@@ -162,6 +175,27 @@ def genomic_checks(
             spec,
             gxe.ExpectColumnValuesToBeInSet(column="is_gene_on_panel", value_set=[True], meta=spec.meta(RELATION)),
             on_panel,
+            ("alteration_id",),
+            None,
+        )
+    )
+
+    partners = list(known_fusion_partners() if known_partners is None else known_partners)
+    partner_known = _frame(con, "fusion_partner_known", {"known_partners": partners})
+    spec = _spec(
+        "fusion_partner_known",
+        "expect_column_values_to_be_in_set",
+        "is_partner_known",
+        "conformance",
+        partner_severity,
+        0.0,
+        f"every fusion partner is a known gene symbol ({len(partners)} reference partners or a panel gene)",
+    )
+    checks.append(
+        _Check(
+            spec,
+            gxe.ExpectColumnValuesToBeInSet(column="is_partner_known", value_set=[True], meta=spec.meta(RELATION)),
+            partner_known,
             ("alteration_id",),
             None,
         )

@@ -15,7 +15,8 @@ RESULTS = "qa.expectation_results"
 SUMMARY = "qa.qa_summary"
 
 
-def _ensure(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
+def ensure_table(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
+    """Create the contract's table (its columns and types, in order) unless it exists."""
     cols = ", ".join(f"{c.name} {c.type}" for c in contract.columns)
     con.execute(f"create table if not exists {contract.relation} ({cols})")
 
@@ -36,7 +37,7 @@ def store_results(
     con.execute("begin transaction")
     try:
         for frame, contract in ((results, results_contract), (summary, summary_contract)):
-            _ensure(con, contract)
+            ensure_table(con, contract)
             if frame.is_empty():
                 continue
             run_ids = frame["run_id"].unique().to_list()
