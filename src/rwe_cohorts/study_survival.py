@@ -24,7 +24,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import polars as pl
+from lifelines import CoxPHFitter
 
 from rwe_cohorts.spec import Analysis, StudySpec
 from rwe_cohorts.study_matching import match_cohort, matched_cohort_frame
@@ -99,6 +101,24 @@ def _cox_models(analysis: Analysis) -> list[tuple[str, CoxSpec]]:
     ]
 
 
+CROSS_CHECK_TOLERANCE = 0.01  # relative HR difference between our Efron fit and lifelines before a warning
+
+
+def lifelines_hr(frame: pl.DataFrame, arms: ArmSpec) -> float:
+    """The unstratified HR from lifelines ``CoxPHFitter`` (Efron ties, ``entry_col``): a second implementation run
+    beside ours on every analysis. lifelines counts a subject entering exactly at an event time as at risk (entry <= t),
+    R and our fitter do not (entry < t), so the two can differ slightly when entry and death fall on the same day."""
+    data = frame.select(
+        pl.col("entry_months"),
+        pl.col("exit_months"),
+        pl.col("is_event").cast(pl.Int8),
+        (pl.col(arms.column) == arms.exposed_label).cast(pl.Float64).alias("exposed"),
+    ).to_pandas()
+    fitter = CoxPHFitter()
+    fitter.fit(data, duration_col="exit_months", event_col="is_event", entry_col="entry_months")
+    return float(np.exp(fitter.params_["exposed"]))
+
+
 def _cox_rows(
     analysis: Analysis, frame: pl.DataFrame, arms: ArmSpec, diagnostic_warnings: Sequence[str]
 ) -> list[dict[str, object]]:
@@ -109,7 +129,19 @@ def _cox_rows(
             result = fit_cox_exposure(frame, cox_spec, arms)
             estimate = result.to_frame().drop("analysis").row(0, named=True)
             notes = [*diagnostic_warnings, *([] if result.converged else ["Cox fit did not converge"])]
-            rows.append({**base, "status": "estimated", "reason": None, **estimate, "warnings": "; ".join(notes)})
+            check = lifelines_hr(frame, arms) if model == "unstratified" else None
+            if check is not None and abs(check / result.hr - 1.0) > CROSS_CHECK_TOLERANCE:
+                notes.append(f"lifelines HR {check:.4f} differs from ours by more than {CROSS_CHECK_TOLERANCE:.0%}")
+            rows.append(
+                {
+                    **base,
+                    "status": "estimated",
+                    "reason": None,
+                    **estimate,
+                    "hr_lifelines": check,
+                    "warnings": "; ".join(notes),
+                }
+            )
         except (SurvivalModelError, SurvivalInputError, ValueError) as exc:
             rows.append({**base, "status": "not_estimable", "reason": str(exc)[:300], "warnings": ""})
     return rows

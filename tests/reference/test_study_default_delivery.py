@@ -75,6 +75,8 @@ def test_primary_hr_covers_planted_truth_and_labels_three_tests(outputs: Surviva
     for p in ("p_wald", "p_lr", "p_score"):
         assert 0.0 < row[p] < 1.0
     assert "Efron" in row["conventions"]
+    # Second implementation on every run: lifelines CoxPHFitter with entry_col agrees within 1%.
+    assert row["hr_lifelines"] == pytest.approx(row["hr"], rel=0.01)
 
 
 def test_ignoring_delayed_entry_overstates_survival(outputs: SurvivalOutputs) -> None:
