@@ -129,3 +129,41 @@ def test_analysts_database_is_published_without_patient_rows(study_run: Path) ->
     assert not tables & {"marts.analytic_cohort", "marts.matched_cohort", "marts.propensity_scores"}
     described = con.execute("select count(*) from duckdb_tables() where comment is null or comment = ''").fetchone()[0]
     assert described == 0, "every published table carries its contract description"
+
+
+def test_failed_blocking_check_stops_the_run_and_names_table_rule_and_keys(study_run: Path, rwe: RweCommand) -> None:
+    """A later data cut with duplicated patient keys: ingest accepts the files, the raw GX suite fails with ERROR
+    severity, nothing downstream materializes, `rwe run` exits non-zero naming the table, the rule and example keys,
+    and the analysts' database is byte-for-byte unchanged."""
+    import shutil
+
+    published = study_run / "data" / "analytics.duckdb"
+    published_before = published.read_bytes()
+    report_dir = study_run / "data" / "reports"
+    reports_before = sorted(p.name for p in report_dir.iterdir())
+    bad = study_run / "data" / "landing" / "cut_2021-06-30"
+    gen = rwe(
+        study_run,
+        "generate",
+        "--patients",
+        "3000",
+        "--seed",
+        "11",
+        "--data-cut",
+        "2021-06-30",
+        "--out",
+        str(bad),
+        "--defect",
+        "duplicate_keys=0.001",
+    )
+    assert gen.returncode == 0, gen.stderr
+    try:
+        run = rwe(study_run, "run")
+    finally:
+        shutil.rmtree(bad)
+    assert run.returncode != 0
+    assert "raw/demographics:contract_suite (ERROR)" in run.stderr, run.stderr[-3000:]
+    assert "primary_key_unique" in run.stderr
+    assert re.search(r"e\.g\. F[0-9A-F]{12}", run.stderr), "example keys are named"
+    assert published.read_bytes() == published_before
+    assert sorted(p.name for p in report_dir.iterdir()) == reports_before, "no report for the rejected cut"
