@@ -1,6 +1,7 @@
 """Survival summaries: KM and Cox for every analysis in the spec, diagnostics, robustness over match orders."""
 
 import dagster as dg
+import polars as pl
 
 from pipelines.common import key
 from pipelines.common_io import image, read, write
@@ -19,6 +20,12 @@ SURVIVAL_MARTS = (
 INPUTS = ("marts.analytic_cohort", "intermediate.cohort_time_axes", "marts.matched_cohort", "marts.propensity_scores")
 
 
+def _inputs(study: StudyResource) -> dict[str, pl.DataFrame]:
+    """The cohort, time axes, matched cohort and propensity scores, keyed as the library functions name them."""
+    names = ("cohort", "time_axes", "matched", "scores")
+    return {name: read(study, relation) for name, relation in zip(names, INPUTS, strict=True)}
+
+
 @dg.multi_asset(
     specs=[dg.AssetSpec(key(r), group_name="survival", deps=[key(i) for i in INPUTS]) for r in SURVIVAL_MARTS],
     can_subset=False,
@@ -26,13 +33,7 @@ INPUTS = ("marts.analytic_cohort", "intermediate.cohort_time_axes", "marts.match
 def survival(study: StudyResource):  # type: ignore[no-untyped-def]
     """KM per arm (delayed entry), Cox (Efron; Wald, LR and score tests) and diagnostics for each analysis."""
     spec = study.spec()
-    out = run_survival(
-        spec,
-        cohort=read(study, "marts.analytic_cohort"),
-        time_axes=read(study, "intermediate.cohort_time_axes"),
-        matched=read(study, "marts.matched_cohort"),
-        scores=read(study, "marts.propensity_scores"),
-    )
+    out = run_survival(spec, **_inputs(study))
     frames = {
         "marts.km_curves": out.km_curves,
         "marts.risk_table": out.risk_table,
@@ -65,11 +66,12 @@ def survival(study: StudyResource):  # type: ignore[no-untyped-def]
 def hazard_ratio_robustness(study: StudyResource) -> dg.MaterializeResult:
     """The primary HR over many random exposed processing orders (the spec's robustness_match_orders)."""
     spec = study.spec()
+    inputs = _inputs(study)
     frame = robustness_over_match_orders(
         spec,
-        cohort=read(study, "marts.analytic_cohort"),
-        time_axes=read(study, "intermediate.cohort_time_axes"),
-        scores=read(study, "marts.propensity_scores"),
+        cohort=inputs["cohort"],
+        time_axes=inputs["time_axes"],
+        scores=inputs["scores"],
         n_orders=spec.survival.robustness_match_orders,
         seed=spec.survival.robustness_seed,
     )

@@ -57,6 +57,8 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
+from rwe_cohorts.matching._examples import examples
+
 MatchOrder = Literal["largest", "smallest", "data"]
 
 _ROW = "__row"
@@ -83,10 +85,6 @@ class MatchResult:
     method: str
 
 
-def _examples(values: pl.Series, limit: int = 5) -> str:
-    return ", ".join(repr(v) for v in values.head(limit).to_list())
-
-
 def validate_match_input(
     df: pl.DataFrame,
     *,
@@ -109,16 +107,16 @@ def validate_match_input(
     if ids.n_unique() < df.height:  # cheap test first; the examples only on failure
         dup = df.filter(pl.col(id_col).is_duplicated())[id_col].unique().sort()
         if dup.len():
-            problems.append(f"column {id_col!r} has {dup.len()} duplicated id(s), e.g. {_examples(dup)}")
+            problems.append(f"column {id_col!r} has {dup.len()} duplicated id(s), e.g. {examples(dup)}")
     if df.schema[treatment_col] != pl.Boolean:
         problems.append(f"column {treatment_col!r} must be Boolean, got {df.schema[treatment_col]}")
     elif df[treatment_col].null_count():
         bad = df.filter(pl.col(treatment_col).is_null())[id_col]
-        problems.append(f"column {treatment_col!r} has {bad.len()} null(s), e.g. ids {_examples(bad)}")
+        problems.append(f"column {treatment_col!r} has {bad.len()} null(s), e.g. ids {examples(bad)}")
     for col in exact:
         if df[col].null_count():
             bad = df.filter(pl.col(col).is_null())[id_col]
-            problems.append(f"exact column {col!r} has {bad.len()} null(s), e.g. ids {_examples(bad)}")
+            problems.append(f"exact column {col!r} has {bad.len()} null(s), e.g. ids {examples(bad)}")
     if not df.schema[score_col].is_numeric():
         problems.append(f"score column {score_col!r} must be numeric, got {df.schema[score_col]}")
     else:
@@ -126,7 +124,7 @@ def validate_match_input(
         if bad_score.len():
             problems.append(
                 f"score column {score_col!r} has {bad_score.len()} null/NaN/infinite value(s), "
-                f"e.g. ids {_examples(bad_score)}"
+                f"e.g. ids {examples(bad_score)}"
             )
     if problems:
         raise MatchingInputError("invalid matching input: " + "; ".join(problems))

@@ -49,6 +49,8 @@ from sklearn.exceptions import ConvergenceWarning as SklearnConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning, PerfectSeparationWarning
 
+from rwe_cohorts.matching._examples import examples
+
 UNKNOWN_LEVEL = "unknown"
 SEPARATION_EPS = 1e-8
 DIVERGENT_ESTIMATE = 15.0
@@ -94,10 +96,6 @@ def c_statistic(score: np.ndarray, exposed: np.ndarray) -> float:
     return float((ranks[exposed].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
 
 
-def _examples(ids: pl.Series, limit: int = 5) -> str:
-    return ", ".join(repr(v) for v in ids.head(limit).to_list())
-
-
 def _validate(df: pl.DataFrame, id_col: str, treatment_col: str, categorical: list[str], continuous: list[str]) -> None:
     needed = [id_col, treatment_col, *categorical, *continuous]
     missing = [c for c in needed if c not in df.columns]
@@ -110,13 +108,13 @@ def _validate(df: pl.DataFrame, id_col: str, treatment_col: str, categorical: li
         dup = df.filter(pl.col(id_col).is_duplicated())[id_col].unique().sort()
         problems.append(
             f"id column {id_col!r} must be unique and non-null "
-            f"({df[id_col].null_count()} null, {dup.len()} duplicated, e.g. {_examples(dup)})"
+            f"({df[id_col].null_count()} null, {dup.len()} duplicated, e.g. {examples(dup)})"
         )
     if df.schema[treatment_col] != pl.Boolean:
         problems.append(f"treatment column {treatment_col!r} must be Boolean, got {df.schema[treatment_col]}")
     elif df[treatment_col].null_count():
         bad = df.filter(pl.col(treatment_col).is_null())[id_col]
-        problems.append(f"treatment column {treatment_col!r} has {bad.len()} null(s), e.g. ids {_examples(bad)}")
+        problems.append(f"treatment column {treatment_col!r} has {bad.len()} null(s), e.g. ids {examples(bad)}")
     for col in continuous:
         if not df.schema[col].is_numeric():
             problems.append(f"continuous covariate {col!r} must be numeric, got {df.schema[col]}")
@@ -124,7 +122,7 @@ def _validate(df: pl.DataFrame, id_col: str, treatment_col: str, categorical: li
         bad = df.filter(~pl.col(col).cast(pl.Float64).is_finite().fill_null(False))[id_col]
         if bad.len():
             problems.append(
-                f"continuous covariate {col!r} has {bad.len()} null/NaN/infinite value(s), e.g. ids {_examples(bad)}"
+                f"continuous covariate {col!r} has {bad.len()} null/NaN/infinite value(s), e.g. ids {examples(bad)}"
             )
     if problems:
         raise PropensityInputError("invalid propensity input: " + "; ".join(problems))
