@@ -62,7 +62,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         os.environ["RWE_LANDING_DIR"] = str(Path(args.landing).resolve())
     from pipelines.runner import run_study
 
-    return run_study(delivery=args.delivery or "")
+    return run_study(data_cut=args.data_cut)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from pipelines.status import collect_status, format_status
+
+    print(format_status(collect_status()))
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,10 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--defect", action="append", help="inject a defect profile: NAME=RATE (repeatable)")
     gen.set_defaults(func=cmd_generate)
 
-    run = sub.add_parser("run", help="materialize the whole study from the latest delivery in the landing area")
+    run = sub.add_parser("run", help="materialize the whole study for one data cut (default: the latest delivered)")
     run.add_argument("--landing", help="landing area (default data/landing)")
-    run.add_argument("--delivery", help="a delivery folder name under the landing area (default: the latest cut)")
+    run.add_argument("--data-cut", help="data cut id (from the delivery manifest; default: the latest complete one)")
     run.set_defaults(func=cmd_run)
+
+    status = sub.add_parser("status", help="list data cuts, their last run and check outcomes")
+    status.set_defaults(func=cmd_status)
     return parser
 
 

@@ -7,6 +7,8 @@ import dagster as dg
 from pipelines.cohort.assets import attrition, cohort_assets
 from pipelines.cohort.checks import cohort_checks
 from pipelines.ingest.assets import raw_tables, staging_assets
+from pipelines.ingest.schedules import monthly_latest_cut
+from pipelines.ingest.sensors import landing_sensor
 from pipelines.jobs import study_job
 from pipelines.matching.assets import matching
 from pipelines.matching.checks import balance_check
@@ -30,7 +32,9 @@ defs = dg.Definitions(
     ],
     asset_checks=[*quality_checks, *cohort_checks, balance_check],
     jobs=[study_job],
+    sensors=[landing_sensor],
+    schedules=[monthly_latest_cut],
     resources=resources(),
-    # One process, steps in sequence: DuckDB allows one writer per file.
+    # One process, steps in sequence; the study resource holds the run lock for the whole run (one writer at a time).
     executor=dg.in_process_executor,
 )

@@ -1,11 +1,12 @@
-"""Jobs: the whole study, from the landed delivery to the report."""
-
-from __future__ import annotations
+"""Jobs: the whole study for one data cut, from its delivery to the published analysts' database."""
 
 import dagster as dg
+
+from pipelines.partitions import data_cuts
 
 study_job = dg.define_asset_job(
     "study_job",
     selection=dg.AssetSelection.all(),
-    description="Materialize the whole study from the latest delivery in the landing area.",
+    partitions_def=data_cuts,
+    description="Materialize the whole study for one data cut (a partition: the delivery's data cut id).",
 )

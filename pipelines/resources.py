@@ -6,7 +6,7 @@ Defaults put everything under the project's git-ignored ``data/`` folder:
 |---|---|---|
 | data folder | ``RWE_DATA_DIR`` | ``<project>/data`` |
 | landing area (one sub-folder per delivery) | ``RWE_LANDING_DIR`` | ``<data>/landing`` |
-| warehouse (DuckDB file) | ``RWE_WAREHOUSE`` | ``<data>/warehouse.duckdb`` |
+| warehouse folder (``<dir>/<data cut>.duckdb`` per data cut; run lock) | ``RWE_WAREHOUSE_DIR`` | ``<data>/warehouse`` |
 | published analysts' database | ``RWE_PUBLISHED`` | ``<data>/analytics.duckdb`` |
 | study spec | ``RWE_STUDY_SPEC`` | ``pipelines/studies/ntrk_hibar2022.yaml`` |
 | Great Expectations project root (the GX project is ``<root>/gx``, Data Docs under it) | ``RWE_GX_ROOT`` | ``<data>`` |
@@ -15,37 +15,133 @@ Defaults put everything under the project's git-ignored ``data/`` folder:
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+from collections.abc import Mapping
+from contextlib import ExitStack
 from importlib import metadata
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+from pydantic import PrivateAttr
 
-from rwe_cohorts import warehouse
+from rwe_cohorts import runs, warehouse
+from rwe_cohorts.contracts import load_contracts
+from rwe_cohorts.ingest import check_cut_id
+from rwe_cohorts.runlock import run_lock
 from rwe_cohorts.spec import StudySpec, load_spec
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PARTITION_TAG = "dagster/partition"
+LAUNCHED_BY_TAG = "rwe/launched_by"
 DEFAULT_SPEC = PROJECT_ROOT / "pipelines" / "studies" / "ntrk_hibar2022.yaml"
 
 
 class StudyResource(dg.ConfigurableResource):  # type: ignore[misc]
-    """Where the study reads and writes, and which study spec it runs."""
+    """Where the study reads and writes, and which study spec it runs.
+
+    In a run, the resource serves the run's data cut (its partition): ``connect()`` opens that cut's warehouse file.
+    For the whole run it holds the run lock (first come, first served; DuckDB allows one writer per file and every run
+    also writes the shared published database), and it keeps the run's row in ``marts.study_runs``: ``started`` when
+    the lock is granted, ``succeeded`` or ``failed`` when the run ends.
+    """
 
     data_dir: str
     landing_dir: str
-    warehouse_path: str
+    warehouse_dir: str
     published_path: str
     spec_path: str
     gx_dir: str
     reports_dir: str
+    lock_timeout_s: float = 24 * 3600.0
+
+    _cut: str = PrivateAttr(default="")
+    _run_id: str = PrivateAttr(default="")
+    _stack: ExitStack | None = PrivateAttr(default=None)
+
+    @property
+    def data_cut(self) -> str:
+        if not self._cut:
+            raise RuntimeError("no data cut: study assets run as partitions of the data_cut partitions definition")
+        return self._cut
+
+    @property
+    def warehouse_path(self) -> Path:
+        return Path(self.warehouse_dir) / f"{check_cut_id(self.data_cut)}.duckdb"
+
+    def report_path(self) -> Path:
+        return Path(self.reports_dir) / self.data_cut / "study_report.html"
 
     def connect(self, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         return warehouse.connect(self.warehouse_path, read_only=read_only)
 
     def spec(self) -> StudySpec:
         return load_spec(self.spec_path)
+
+    def for_cut(self, cut: str) -> StudyResource:
+        """A copy serving data cut ``cut`` outside a run (tests, ``rwe status``); it holds no lock."""
+        other = self.model_copy()
+        other._cut = check_cut_id(cut)
+        return other
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        run = context.dagster_run
+        if run is None:
+            return
+        self._cut = check_cut_id(run.tags.get(PARTITION_TAG, "")) if run.tags.get(PARTITION_TAG) else ""
+        self._run_id = run.run_id
+        if not self._cut:
+            return
+        stack = ExitStack()
+        log = context.log
+        stack.enter_context(
+            run_lock(
+                Path(self.warehouse_dir) / ".lock",
+                run.run_id,
+                timeout_s=self.lock_timeout_s,
+                on_wait=lambda holder: log.info(f"waiting for the run lock (queued behind {holder})") if log else None,
+            )
+        )
+        self._stack = stack
+        spec = self.spec()
+        contract = load_contracts(warehouse.CONTRACTS_ROOT, "marts")[runs.LEDGER]
+        with self.connect() as con:
+            stale = runs.start_run(
+                con,
+                contract,
+                runs.RunStart(
+                    run_id=run.run_id,
+                    data_cut_id=self._cut,
+                    study_id=spec.study_id,
+                    spec_hash=spec.spec_hash,
+                    spec_json=spec_json(spec),
+                    code_version=code_version(),
+                    package_versions=package_versions(),
+                    launched_by=launched_by(run.tags),
+                ),
+            )
+        if stale and log:
+            log.warning(f"{stale} earlier run(s) of data cut {self._cut} never finished; marked interrupted")
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        stack, self._stack = self._stack, None
+        if stack is None:
+            return
+        try:
+            failures = context.instance.get_records_for_run(
+                self._run_id, of_type=dg.DagsterEventType.STEP_FAILURE
+            ).records
+            failed = sorted({r.event_log_entry.step_key or "?" for r in failures})
+            with self.connect() as con:
+                status = runs.run_status(con, self._run_id)
+                if failed:
+                    runs.finish_run(con, self._run_id, "failed", failed_steps=failed, is_published=False)
+                elif status == "started":
+                    runs.finish_run(con, self._run_id, "succeeded")
+        finally:
+            stack.close()
 
 
 def study_resource_from_env(environ: dict[str, str] | None = None) -> StudyResource:
@@ -54,7 +150,7 @@ def study_resource_from_env(environ: dict[str, str] | None = None) -> StudyResou
     return StudyResource(
         data_dir=str(data),
         landing_dir=str(Path(env.get("RWE_LANDING_DIR", data / "landing")).resolve()),
-        warehouse_path=str(Path(env.get("RWE_WAREHOUSE", data / "warehouse.duckdb")).resolve()),
+        warehouse_dir=str(Path(env.get("RWE_WAREHOUSE_DIR", data / "warehouse")).resolve()),
         published_path=str(Path(env.get("RWE_PUBLISHED", data / "analytics.duckdb")).resolve()),
         spec_path=str(Path(env.get("RWE_STUDY_SPEC", DEFAULT_SPEC)).resolve()),
         gx_dir=str(Path(env.get("RWE_GX_ROOT", data)).resolve()),
@@ -96,3 +192,17 @@ STACK = ("duckdb", "polars", "dagster", "great-expectations", "lifelines", "stat
 
 def package_versions() -> dict[str, str]:
     return {name: metadata.version(name) for name in STACK}
+
+
+def launched_by(tags: Mapping[str, str]) -> str:
+    if tags.get(LAUNCHED_BY_TAG):
+        return tags[LAUNCHED_BY_TAG]
+    if tags.get("dagster/sensor_name"):
+        return f"sensor:{tags['dagster/sensor_name']}"
+    if tags.get("dagster/schedule_name"):
+        return f"schedule:{tags['dagster/schedule_name']}"
+    return "dagster"
+
+
+def spec_json(spec: StudySpec) -> str:
+    return json.dumps(spec.to_dict(), sort_keys=True)

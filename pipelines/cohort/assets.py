@@ -3,6 +3,7 @@
 import dagster as dg
 
 from pipelines.common import key, sql_dependencies, table_metadata
+from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource
 from rwe_cohorts.cohort import COHORT_MARTS, INTERMEDIATE_MODELS, sql_parameters
 from rwe_cohorts.warehouse import materialize_model, model_path
@@ -24,6 +25,7 @@ def sql_asset(relation: str, group: str) -> dg.AssetsDefinition:
         key=key(relation),
         deps=[key(d) for d in deps],
         group_name=group,
+        partitions_def=data_cuts,
         description=f"{relation} (sql/{relation.replace('.', '/')}.sql)",
     )
     def _asset(study: StudyResource) -> dg.MaterializeResult:

@@ -1,36 +1,41 @@
-"""Ingest: the latest delivery in the landing area lands in ``raw`` (one transaction), then ``staging``."""
+"""Ingest: the data cut's delivery lands in ``raw`` (one transaction), then ``staging``."""
 
 from pathlib import Path
 
 import dagster as dg
 
-from pipelines.common import key, sql_dependencies, table_metadata
+from pipelines.common import key, retry_transient_io, sql_dependencies, table_metadata
+from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource
-from rwe_cohorts import ingest
+from rwe_cohorts import ingest, runs
 from rwe_cohorts.cohort import RAW_TABLES, STAGING_MODELS
 from rwe_cohorts.contracts import load_contracts
 from rwe_cohorts.warehouse import CONTRACTS_ROOT, materialize_model, model_path, table_info
-
-
-class IngestConfig(dg.Config):  # type: ignore[misc]
-    """Which delivery to load: a folder name under the landing area; empty = the latest data cut."""
-
-    delivery: str = ""
 
 
 @dg.multi_asset(
     specs=[dg.AssetSpec(key(f"raw.{t}"), group_name="ingest", description=f"raw.{t} as delivered") for t in RAW_TABLES]
     + [dg.AssetSpec(key("raw.load_log"), group_name="ingest", description="Load metadata of the landed delivery")],
     can_subset=False,
+    partitions_def=data_cuts,
 )
-def raw_tables(context: dg.AssetExecutionContext, config: IngestConfig, study: StudyResource):  # type: ignore[no-untyped-def]
-    """Verify the delivery (manifest checksums, row counts, columns, types) and replace every raw table at once."""
-    landing = Path(study.landing_dir)
-    delivery = ingest.read_delivery(landing / config.delivery) if config.delivery else ingest.latest_delivery(landing)
+def raw_tables(context: dg.AssetExecutionContext, study: StudyResource):  # type: ignore[no-untyped-def]
+    """Find the data cut's delivery folder, verify it (manifest checksums, row counts, columns, types) and replace
+    every raw table at once."""
     contracts = load_contracts(CONTRACTS_ROOT, "raw")
-    with study.connect() as con:
-        ingest.load_delivery(con, delivery, contracts)
-        infos = {t: table_info(con, f"raw.{t}") for t in (*RAW_TABLES, "load_log")}
+    with retry_transient_io(context):
+        delivery = ingest.delivery_for_cut(Path(study.landing_dir), study.data_cut)
+        with study.connect() as con:
+            ingest.load_delivery(con, delivery, contracts)
+            runs.record_inputs(
+                con,
+                context.run.run_id,
+                data_cut_date=delivery.data_cut_date,
+                delivery_folder=delivery.folder.name,
+                manifest_sha256=delivery.manifest_sha256,
+                checksums={t.table: t.sha256 for t in delivery.tables},
+            )
+            infos = {t: table_info(con, f"raw.{t}") for t in (*RAW_TABLES, "load_log")}
     context.log.info(f"landed data cut {delivery.data_cut_id} from {delivery.folder.name}")
     for t, info in infos.items():
         yield dg.MaterializeResult(
@@ -46,6 +51,7 @@ def _staging_asset(relation: str) -> dg.AssetsDefinition:
         key=key(relation),
         deps=[key(d) for d in deps],
         group_name="ingest",
+        partitions_def=data_cuts,
         description=f"{relation}: renamed, cast and normalised (sql/{relation.replace('.', '/')}.sql)",
     )
     def _asset(study: StudyResource) -> dg.MaterializeResult:

@@ -4,6 +4,7 @@ import dagster as dg
 
 from pipelines.common import key
 from pipelines.common_io import image, read, write
+from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource
 from rwe_cohorts.matching import love_plot, ps_overlap_plot
 from rwe_cohorts.study_matching import ps_model_frame, run_matching
@@ -20,6 +21,7 @@ MATCHING_MARTS = (
 @dg.multi_asset(
     specs=[dg.AssetSpec(key(r), group_name="matching", deps=[key("marts.analytic_cohort")]) for r in MATCHING_MARTS],
     can_subset=False,
+    partitions_def=data_cuts,
 )
 def matching(context: dg.AssetExecutionContext, study: StudyResource):  # type: ignore[no-untyped-def]
     """Logistic PS model over the eligible pool, greedy 1:k nearest-neighbour matching on the logit PS within exact

@@ -4,23 +4,43 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.common import key
+from pipelines.common import key, retry_transient_io
+from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource
+from rwe_cohorts import runs
 from rwe_cohorts.contracts import load_contracts
 from rwe_cohorts.publish import publish
-from rwe_cohorts.warehouse import CONTRACTS_ROOT
+from rwe_cohorts.warehouse import CONTRACTS_ROOT, list_tables
 
 
-@dg.asset(key=key("published.analytics_database"), group_name="reporting", deps=[key("reports.study_report")])
-def analytics_database(study: StudyResource) -> dg.MaterializeResult:
-    """``marts`` and ``qa`` copied to ``<data>/analytics.duckdb`` (atomic replace; table and column comments from the
-    data contracts; patient-level marts left out). Downstream of the report, so it runs only after every blocking
-    check upstream has passed."""
-    result = publish(Path(study.warehouse_path), Path(study.published_path), load_contracts(CONTRACTS_ROOT))
+@dg.asset(
+    key=key("published.analytics_database"),
+    group_name="reporting",
+    deps=[key("reports.study_report")],
+    partitions_def=data_cuts,
+)
+def analytics_database(context: dg.AssetExecutionContext, study: StudyResource) -> dg.MaterializeResult:
+    """This data cut's ``marts`` and ``qa`` in ``<data>/analytics.duckdb`` (other cuts kept; atomic replace; table and
+    column comments from the data contracts; patient-level marts left out). Downstream of the report, so it runs only
+    after every blocking check upstream has passed. Records the run as succeeded, with a content hash per mart, in
+    ``marts.study_runs`` first, so the published ledger includes this run."""
+    run_id = context.run.run_id
+    with study.connect() as con:
+        hashes = runs.mart_hashes(con, list_tables(con, ["marts"]))
+        runs.finish_run(con, run_id, "succeeded", is_published=True, mart_hashes=hashes)
+    with retry_transient_io(context):
+        result = publish(
+            study.warehouse_path,
+            Path(study.published_path),
+            load_contracts(CONTRACTS_ROOT),
+            data_cut_id=study.data_cut,
+        )
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(result.path)),
+            "data_cut_id": study.data_cut,
             "tables": len(result.tables),
             "rows": dg.MetadataValue.json(dict(result.rows)),
+            "mart_hashes": dg.MetadataValue.json({k: v[:16] for k, v in hashes.items()}),
         }
     )

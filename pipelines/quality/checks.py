@@ -25,6 +25,7 @@ from rwe_cohorts.quality import (
     qa_summary_text,
     validate_relations,
 )
+from rwe_cohorts.quality.drift import import_baseline
 from rwe_cohorts.quality.store import store_results
 from rwe_cohorts.warehouse import CONTRACTS_ROOT
 
@@ -98,6 +99,7 @@ def _suite_check(layer: str) -> dg.AssetChecksDefinition:
                     data_cut_id=cut,
                 )
                 if row and row[1] is not None:
+                    import_baseline(con, qa["qa.delivery_row_counts"], Path(study.published_path), data_cut_id=cut)
                     outcomes = delivery_drift(
                         con,
                         qa["qa.delivery_row_counts"],

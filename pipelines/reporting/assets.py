@@ -6,6 +6,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.common import key
+from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource, code_version, package_versions
 from pipelines.survival.assets import SURVIVAL_MARTS
 from rwe_cohorts.study_report import build_report
@@ -18,16 +19,20 @@ REPORT_INPUTS = (
 )
 
 
-@dg.asset(key=key("reports.study_report"), group_name="reporting", deps=[key(r) for r in REPORT_INPUTS])
+@dg.asset(
+    key=key("reports.study_report"),
+    group_name="reporting",
+    deps=[key(r) for r in REPORT_INPUTS],
+    partitions_def=data_cuts,
+)
 def study_report(study: StudyResource) -> dg.MaterializeResult:
     """Render ``<reports>/<data cut>/study_report.html`` (written to a temporary file, then renamed atomically)."""
     spec = study.spec()
     docs = Path(study.gx_dir) / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
     with study.connect() as con:
-        row = con.execute("select data_cut_id, min(file_sha256) from raw.load_log group by 1").fetchone()
-        cut = str(row[0]) if row else "unknown"
+        cut = study.data_cut
         checksums = con.execute("select table_name, file_sha256 from raw.load_log order by 1").fetchall()
-        out = Path(study.reports_dir) / cut / "study_report.html"
+        out = study.report_path()
         html = build_report(
             con,
             spec,

@@ -5,6 +5,7 @@ import polars as pl
 
 from pipelines.common import key
 from pipelines.common_io import image, read, write
+from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource
 from rwe_cohorts.study_survival import robustness_over_match_orders, run_survival
 from rwe_cohorts.survival import plot_kaplan_meier
@@ -29,6 +30,7 @@ def _inputs(study: StudyResource) -> dict[str, pl.DataFrame]:
 @dg.multi_asset(
     specs=[dg.AssetSpec(key(r), group_name="survival", deps=[key(i) for i in INPUTS]) for r in SURVIVAL_MARTS],
     can_subset=False,
+    partitions_def=data_cuts,
 )
 def survival(study: StudyResource):  # type: ignore[no-untyped-def]
     """KM per arm (delayed entry), Cox (Efron; Wald, LR and score tests) and diagnostics for each analysis."""
@@ -62,7 +64,12 @@ def survival(study: StudyResource):  # type: ignore[no-untyped-def]
         yield dg.MaterializeResult(asset_key=key(relation), metadata={**meta[relation], **extra.get(relation, {})})
 
 
-@dg.asset(key=key("marts.hazard_ratio_robustness"), group_name="survival", deps=[key(i) for i in INPUTS])
+@dg.asset(
+    key=key("marts.hazard_ratio_robustness"),
+    group_name="survival",
+    deps=[key(i) for i in INPUTS],
+    partitions_def=data_cuts,
+)
 def hazard_ratio_robustness(study: StudyResource) -> dg.MaterializeResult:
     """The primary HR over many random exposed processing orders (the spec's robustness_match_orders)."""
     spec = study.spec()

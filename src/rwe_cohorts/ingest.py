@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,6 +116,108 @@ def latest_delivery(landing: Path) -> Delivery:
     if not found:
         raise FileNotFoundError(f"no delivery (a folder with {MANIFEST}) under the landing area {landing}")
     return found[-1]
+
+
+_CUT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+
+def check_cut_id(cut_id: str) -> str:
+    """A data cut id names a partition and a warehouse file: letters, digits, ``.``, ``_``, ``-`` (at most 64)."""
+    if not _CUT_ID.match(cut_id):
+        raise ValueError(
+            f"data cut id {cut_id!r} is not valid: use letters, digits, '.', '_' or '-' (1 to 64, not starting "
+            "with a punctuation mark)"
+        )
+    return cut_id
+
+
+def missing_or_changed_files(delivery: Delivery) -> list[str]:
+    """Files of the manifest that are absent, outside the folder, or whose checksum differs (a delivery still being
+    copied looks like this). Empty when every file is in place as the manifest says."""
+    folder = delivery.folder.resolve()
+    problems = []
+    for entry in delivery.tables:
+        path = (folder / entry.file).resolve()
+        if path.parent != folder:
+            problems.append(f"{entry.file}: path escapes the delivery folder")
+        elif not path.is_file():
+            problems.append(f"{entry.file}: file missing")
+        elif sha256_file(path) != entry.sha256:
+            problems.append(f"{entry.file}: checksum differs from {MANIFEST}")
+    return problems
+
+
+@dataclass(frozen=True)
+class LandingScan:
+    """What the landing area holds: complete deliveries by data cut, and folders not (yet) usable, with reasons."""
+
+    complete: Mapping[str, Delivery]
+    incomplete: Mapping[str, list[str]]
+
+
+def scan_landing(landing: Path, *, known: Mapping[str, str] | None = None) -> LandingScan:
+    """Every delivery folder under ``landing``: complete (manifest readable, every file present with the manifest's
+    checksum) or not, with reasons. Two folders claiming the same data cut id are both refused.
+
+    ``known`` maps data cut ids already registered to their delivery folder name: those folders are not checksummed
+    again (a sensor calls this every minute).
+    """
+    landing = Path(landing)
+    known = known or {}
+    complete: dict[str, Delivery] = {}
+    incomplete: dict[str, list[str]] = {}
+    claims: dict[str, list[str]] = {}
+    if not landing.is_dir():
+        return LandingScan(complete={}, incomplete={})
+    for folder in sorted(p for p in landing.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        if not (folder / MANIFEST).is_file():
+            incomplete[folder.name] = [f"{MANIFEST}: missing"]
+            continue
+        try:
+            delivery = read_delivery(folder)
+            check_cut_id(delivery.data_cut_id)
+        except (DeliveryError, ValueError) as exc:
+            incomplete[folder.name] = getattr(exc, "problems", [str(exc)])
+            continue
+        claims.setdefault(delivery.data_cut_id, []).append(folder.name)
+        if known.get(delivery.data_cut_id) == folder.name:
+            complete[delivery.data_cut_id] = delivery
+            continue
+        problems = missing_or_changed_files(delivery)
+        if problems:
+            incomplete[folder.name] = problems
+        else:
+            complete.setdefault(delivery.data_cut_id, delivery)
+    for cut, folders in claims.items():
+        if len(folders) > 1:
+            for name in folders:
+                incomplete[name] = [f"data cut {cut!r} is claimed by {len(folders)} folders: {', '.join(folders)}"]
+            complete.pop(cut, None)
+    return LandingScan(complete=complete, incomplete=incomplete)
+
+
+def delivery_for_cut(landing: Path, cut_id: str) -> Delivery:
+    """The delivery folder of data cut ``cut_id``; an error if none or several folders claim it."""
+    check_cut_id(cut_id)
+    landing = Path(landing)
+    matches = []
+    if landing.is_dir():
+        for folder in sorted(p for p in landing.iterdir() if (p / MANIFEST).is_file()):
+            try:
+                delivery = read_delivery(folder)
+            except DeliveryError:
+                continue
+            if delivery.data_cut_id == cut_id:
+                matches.append(delivery)
+    if not matches:
+        raise DeliveryError(landing / cut_id, [f"no delivery folder under {landing} has data_cut_id {cut_id!r}"])
+    if len(matches) > 1:
+        names = ", ".join(d.folder.name for d in matches)
+        raise DeliveryError(
+            matches[1].folder,
+            [f"data cut {cut_id!r} is delivered twice ({names}): a data cut id must not repeat an earlier one"],
+        )
+    return matches[0]
 
 
 def _type_ok(contract_type: str, arrow_type: pa.DataType) -> bool:

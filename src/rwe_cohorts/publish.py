@@ -1,15 +1,21 @@
 """Publish the analyst-facing schemas (``marts``, ``qa``) to a separate DuckDB file by atomic replace.
 
-The published database is built whole in a temporary file next to the target (same folder, same file system), its
-tables and columns described from the data contracts (DuckDB ``COMMENT ON``), checkpointed, closed and then moved
-over the target with ``os.replace`` (atomic on POSIX). A reader that opened the old file keeps seeing the old state;
-the next reader sees the new one; nobody sees a half-written database. Patient-level marts are published only when
-asked (``include_restricted``); by default the published file holds aggregates and QA results only.
+The analysts' database keeps every published data cut side by side: each table has a ``data_cut_id`` column, and
+publishing a cut replaces that cut's rows and leaves the other cuts' rows as they were. Schema ``latest`` holds one
+view per table restricted to the most recent data cut published (by data cut date, from ``marts.study_runs``).
+
+The new state is built whole in a temporary copy next to the target (same folder, same file system): the previous
+file is copied, the cut's rows are replaced, tables and columns are described from the data contracts (DuckDB
+``COMMENT ON``), the copy is checkpointed, closed, flushed to disk and moved over the target with ``os.replace``
+(atomic on POSIX). A reader that opened the old file keeps seeing the old state; the next reader sees the new one;
+nobody sees a half-written database. Patient-level marts are published only when asked (``include_restricted``);
+by default the published file holds aggregates and QA results only.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 from rwe_cohorts.contracts import Contract
+from rwe_cohorts.runs import LEDGER
 from rwe_cohorts.warehouse import check_identifier
 
 PUBLISHED_SCHEMAS = ("marts", "qa")
@@ -34,15 +41,84 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _columns(con: duckdb.DuckDBPyConnection, catalog: str, relation: str) -> list[str]:
+    schema, table = relation.split(".", 1)
+    rows = con.execute(
+        "select column_name from information_schema.columns where table_catalog = ? and table_schema = ? "
+        "and table_name = ? order by ordinal_position",
+        [catalog, schema, table],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _tables(con: duckdb.DuckDBPyConnection, catalog: str, schemas: Sequence[str]) -> list[str]:
+    found = con.execute(
+        "select table_schema || '.' || table_name from information_schema.tables "
+        "where table_catalog = ? and table_type = 'BASE TABLE' and list_contains(?, table_schema) order by 1",
+        [catalog, list(schemas)],
+    ).fetchall()
+    return [t for (t,) in found]
+
+
+def _describe(con: duckdb.DuckDBPyConnection, relation: str, contract: Contract | None) -> None:
+    con.execute(
+        f"comment on column {relation}.data_cut_id is "
+        f"{_quote('Data cut the row belongs to (every published data cut is kept side by side)')}"
+    )
+    if contract is None:
+        return
+    con.execute(f"comment on table {relation} is {_quote(contract.description)}")
+    names = set(_columns(con, _catalog(con), relation))
+    for column in contract.columns:
+        if column.name in names and column.name != "data_cut_id":
+            unit = f" [{column.unit}]" if column.unit else ""
+            con.execute(
+                f"comment on column {relation}.{check_identifier(column.name)} is {_quote(column.description + unit)}"
+            )
+
+
+def _catalog(con: duckdb.DuckDBPyConnection) -> str:
+    row = con.execute("select current_database()").fetchone()
+    return str(row[0]) if row else "memory"
+
+
+def _latest_views(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> None:
+    """Schema ``latest``: one view per table, rows of the most recent published data cut only."""
+    con.execute("drop schema if exists latest cascade")
+    if LEDGER not in tables:
+        return
+    names = [t.split(".", 1)[1] for t in tables]
+    clash = sorted({n for n in names if names.count(n) > 1})
+    if clash:
+        raise ValueError(f"published tables share a name across schemas: {clash}; latest.<name> would be ambiguous")
+    con.execute("create schema latest")
+    latest = (
+        f"(select data_cut_id from {LEDGER} where is_published and status = 'succeeded' "
+        "order by data_cut_date desc nulls last, finished_at desc limit 1)"
+    )
+    for relation in tables:
+        name = relation.split(".", 1)[1]
+        con.execute(f"create view latest.{name} as select * from {relation} where data_cut_id = {latest}")
+        con.execute(
+            f"comment on view latest.{name} is "
+            f"{_quote(f'{relation} of the most recent published data cut (see {LEDGER})')}"
+        )
+
+
 def publish(
     warehouse_path: Path,
     target: Path,
     contracts: Mapping[str, Contract],
     *,
+    data_cut_id: str,
     schemas: Sequence[str] = PUBLISHED_SCHEMAS,
     include_restricted: bool = False,
 ) -> PublishResult:
-    """Copy every table of ``schemas`` from the warehouse into a fresh database and atomically replace ``target``."""
+    """Replace data cut ``data_cut_id`` in the analysts' database with the warehouse's ``schemas``, atomically.
+
+    Rows of other data cuts are kept. A warehouse table that carries ``data_cut_id`` itself contributes only its rows
+    of this cut; any other table gets the column. Returns the tables and this cut's rows per table.
+    """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
@@ -50,32 +126,40 @@ def publish(
         leftover.unlink(missing_ok=True)
     rows: dict[str, int] = {}
     try:
+        if target.exists():
+            shutil.copyfile(target, tmp)
         con = duckdb.connect(str(tmp))
         try:
             con.execute("attach ? as src (read_only)", [str(warehouse_path)])
-            found = con.execute(
-                "select table_schema || '.' || table_name from information_schema.tables "
-                "where table_catalog = 'src' and list_contains(?, table_schema) order by 1",
-                [list(schemas)],
-            ).fetchall()
-            tables = [t for (t,) in found if include_restricted or t not in RESTRICTED]
+            here = _catalog(con)
+            source = [t for t in _tables(con, "src", schemas) if include_restricted or t not in RESTRICTED]
+            existing = set(_tables(con, here, schemas))
             for schema in schemas:
                 con.execute(f"create schema if not exists {check_identifier(schema)}")
-            for relation in tables:
+            con.execute("begin transaction")
+            for relation in source:
                 check_identifier(relation)
-                con.execute(f"create table {relation} as select * from src.{relation}")
-                count = con.execute(f"select count(*) from {relation}").fetchone()
-                rows[relation] = int(count[0]) if count else 0
-                contract = contracts.get(relation)
-                if contract is None:
-                    continue
-                con.execute(f"comment on table {relation} is {_quote(contract.description)}")
-                for column in contract.columns:
-                    unit = f" [{column.unit}]" if column.unit else ""
+                if "data_cut_id" in _columns(con, "src", relation):
+                    new = f"select * from src.{relation} where data_cut_id = $cut"
+                else:
+                    new = f"select $cut::varchar as data_cut_id, * from src.{relation}"
+                if relation in existing:
                     con.execute(
-                        f"comment on column {relation}.{check_identifier(column.name)} is "
-                        f"{_quote(column.description + unit)}"
+                        f"create table {relation}__next as select * from {relation} where data_cut_id <> $cut "
+                        f"union all by name {new}",
+                        {"cut": data_cut_id},
                     )
+                    con.execute(f"drop table {relation} cascade")
+                    con.execute(f"alter table {relation}__next rename to {relation.split('.', 1)[1]}")
+                else:
+                    con.execute(f"create table {relation} as {new}", {"cut": data_cut_id})
+                count = con.execute(f"select count(*) from {relation} where data_cut_id = ?", [data_cut_id]).fetchone()
+                rows[relation] = int(count[0]) if count else 0
+                _describe(con, relation, contracts.get(relation))
+            for relation in sorted(existing - set(source)):
+                con.execute(f"delete from {relation} where data_cut_id = ?", [data_cut_id])
+            _latest_views(con, _tables(con, here, schemas))
+            con.execute("commit")
             con.execute("detach src")
             con.execute("checkpoint")
         finally:
@@ -83,6 +167,32 @@ def publish(
         with tmp.open("rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, target)
+        _fsync_dir(target.parent)
     finally:
         tmp.unlink(missing_ok=True)
     return PublishResult(path=target, tables=tuple(rows), rows=rows)
+
+
+def _fsync_dir(folder: Path) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def published_cuts(path: Path) -> list[tuple[str, str | None]]:
+    """Data cuts in the analysts' database with their date, oldest first (empty if there is none yet)."""
+    if not Path(path).exists():
+        return []
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        if LEDGER not in _tables(con, _catalog(con), ["marts"]):
+            return []
+        rows = con.execute(
+            f"select data_cut_id, cast(max(data_cut_date) as varchar) from {LEDGER} where is_published "
+            "group by 1 order by 2 nulls first, 1"
+        ).fetchall()
+    finally:
+        con.close()
+    return [(str(c), d) for c, d in rows]

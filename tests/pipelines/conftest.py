@@ -61,3 +61,10 @@ def rwe() -> RweCommand:
 @pytest.fixture(scope="session")
 def study_runner() -> StudyRunner:
     return run_study
+
+
+@pytest.fixture(scope="session")
+def ntrk_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The NTRK study run end to end on a 20,000-patient delivery (seed 7), shared by every test that only reads it
+    or restores what it changes (its own data folder, Dagster instance and spec under a temporary root)."""
+    return run_study(tmp_path_factory.mktemp("e2e"), "ntrk_hibar2022.yaml", patients=20_000, seed=7)

@@ -11,6 +11,12 @@ import pytest
 
 from rwe_cohorts.spec import load_spec
 
+
+def warehouse_file(root: Path, cut: str = "2021-03-31") -> Path:
+    """The warehouse of data cut ``cut`` in a study run under ``root`` (one DuckDB file per data cut)."""
+    return root / "data" / "warehouse" / f"{cut}.duckdb"
+
+
 N_PATIENTS = 20_000
 StudyRunner = Callable[..., Path]  # the ``study_runner`` fixture (tests/pipelines/conftest.py)
 
@@ -23,7 +29,7 @@ def alk_run(tmp_path_factory: pytest.TempPathFactory, study_runner: StudyRunner)
 
 @pytest.fixture(scope="module")
 def warehouse(alk_run: Path) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(alk_run / "data" / "warehouse.duckdb"), read_only=True)
+    return duckdb.connect(str(warehouse_file(alk_run)), read_only=True)
 
 
 def test_only_nsclc_patients_are_in_the_analytic_cohort(warehouse: duckdb.DuckDBPyConnection) -> None:

@@ -15,19 +15,23 @@ from rwe_cohorts.contracts import load_contracts
 from rwe_cohorts.spec import load_spec
 from rwe_cohorts.warehouse import CONTRACTS_ROOT
 
-N_PATIENTS = 20_000
+
+def warehouse_file(root: Path, cut: str = "2021-03-31") -> Path:
+    """The warehouse of data cut ``cut`` in a study run under ``root`` (one DuckDB file per data cut)."""
+    return root / "data" / "warehouse" / f"{cut}.duckdb"
+
+
 RweCommand = Callable[..., subprocess.CompletedProcess[str]]  # the ``rwe`` fixture (tests/pipelines/conftest.py)
-StudyRunner = Callable[..., Path]  # the ``study_runner`` fixture
 
 
 @pytest.fixture(scope="module")
-def study_run(tmp_path_factory: pytest.TempPathFactory, study_runner: StudyRunner) -> Path:
-    return study_runner(tmp_path_factory.mktemp("e2e"), "ntrk_hibar2022.yaml", patients=N_PATIENTS, seed=7)
+def study_run(ntrk_run: Path) -> Path:
+    return ntrk_run
 
 
 def test_every_table_has_a_contract_and_matches_it(study_run: Path) -> None:
     contracts = load_contracts(CONTRACTS_ROOT)
-    con = duckdb.connect(str(study_run / "data" / "warehouse.duckdb"), read_only=True)
+    con = duckdb.connect(str(warehouse_file(study_run)), read_only=True)
     tables = {
         f"{s}.{t}"
         for s, t in con.execute(
@@ -49,7 +53,7 @@ def test_every_table_has_a_contract_and_matches_it(study_run: Path) -> None:
 
 def test_study_outputs_are_coherent(study_run: Path) -> None:
     spec = load_spec(study_run / "spec.yaml")
-    con = duckdb.connect(str(study_run / "data" / "warehouse.duckdb"), read_only=True)
+    con = duckdb.connect(str(warehouse_file(study_run)), read_only=True)
     n_exposed, n_sets, max_per_set = con.execute(
         "select count(*) filter (where is_exposed), count(distinct match_set_id), "
         "max(n) from (select match_set_id, count(*) filter (where not is_exposed) as n, "

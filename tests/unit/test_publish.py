@@ -1,5 +1,6 @@
 """Publishing: the analysts' database is replaced whole, carries contract descriptions, leaves restricted marts out,
-and a reader holding the old file keeps a consistent old state."""
+keeps every data cut side by side (re-publishing a cut replaces only its rows), and a reader holding the old file
+keeps a consistent old state."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import duckdb
 import pytest
 
 from rwe_cohorts.contracts import load_contracts
-from rwe_cohorts.publish import publish
+from rwe_cohorts.publish import publish, published_cuts
+from rwe_cohorts.runs import LEDGER, ensure_ledger
 from rwe_cohorts.warehouse import CONTRACTS_ROOT, connect
 
 
@@ -28,7 +30,7 @@ def test_publish_replaces_whole_with_comments_and_without_restricted(tmp_path: P
     wh, target = tmp_path / "warehouse.duckdb", tmp_path / "analytics.duckdb"
     contracts = load_contracts(CONTRACTS_ROOT)
     _warehouse(wh, 1.5)
-    result = publish(wh, target, contracts)
+    result = publish(wh, target, contracts, data_cut_id="2021-03-31")
     assert "marts.hazard_ratio_robustness" in result.tables
     assert "marts.matched_cohort" not in result.tables  # patient-level: not published
     reader = duckdb.connect(str(target), read_only=True)
@@ -44,7 +46,7 @@ def test_publish_replaces_whole_with_comments_and_without_restricted(tmp_path: P
 
     # A new publication while the reader holds the old file: the reader keeps the old, consistent state.
     _warehouse(wh, 2.5)
-    publish(wh, target, contracts)
+    publish(wh, target, contracts, data_cut_id="2021-03-31")
     assert reader.execute("select hr from marts.hazard_ratio_robustness").fetchone() == (1.5,)
     reader.close()
     fresh = duckdb.connect(str(target), read_only=True)
@@ -57,9 +59,52 @@ def test_failed_publication_leaves_the_published_file_untouched(tmp_path: Path) 
     wh, target = tmp_path / "warehouse.duckdb", tmp_path / "analytics.duckdb"
     contracts = load_contracts(CONTRACTS_ROOT)
     _warehouse(wh, 1.5)
-    publish(wh, target, contracts)
+    publish(wh, target, contracts, data_cut_id="2021-03-31")
     before = target.read_bytes()
     with pytest.raises(duckdb.Error):
-        publish(tmp_path / "missing" / "nope.duckdb", target, contracts)
+        publish(tmp_path / "missing" / "nope.duckdb", target, contracts, data_cut_id="2021-03-31")
     assert target.read_bytes() == before
     assert not list(tmp_path.glob(".analytics.duckdb.*"))
+
+
+def _ledger(path: Path, cut: str, date: str, run_id: str) -> None:
+    contracts = load_contracts(CONTRACTS_ROOT)
+    con = connect(path)
+    ensure_ledger(con, contracts[LEDGER])
+    con.execute(
+        f"insert into {LEDGER} (run_id, data_cut_id, data_cut_date, study_id, spec_hash, spec_json, code_version, "
+        "package_versions, launched_by, started_at, status, is_published) "
+        "values (?, ?, ?, 's', 'h', '{}', 'c', '{}', 'test', now(), 'succeeded', true)",
+        [run_id, cut, date],
+    )
+    con.close()
+
+
+def test_data_cuts_are_kept_side_by_side_and_latest_views_follow_the_newest(tmp_path: Path) -> None:
+    contracts = load_contracts(CONTRACTS_ROOT)
+    target = tmp_path / "analytics.duckdb"
+    for cut, date, hr in (("2021-06-30", "2021-06-30", 2.0), ("2021-03-31", "2021-03-31", 1.0)):
+        wh = tmp_path / f"{cut}.duckdb"
+        _warehouse(wh, hr)
+        _ledger(wh, cut, date, f"run-{cut}")
+        publish(wh, target, contracts, data_cut_id=cut)
+    con = duckdb.connect(str(target), read_only=True)
+    rows = con.execute("select data_cut_id, hr from marts.hazard_ratio_robustness order by 1").fetchall()
+    assert rows == [("2021-03-31", 1.0), ("2021-06-30", 2.0)]
+    # latest = newest data cut date, not the last one published
+    assert con.execute("select data_cut_id, hr from latest.hazard_ratio_robustness").fetchall() == [("2021-06-30", 2.0)]
+    assert con.execute("select count(*) from marts.study_runs").fetchone() == (2,)
+    con.close()
+
+    # Re-publishing one cut replaces its rows only.
+    wh = tmp_path / "2021-03-31.duckdb"
+    _warehouse(wh, 1.25)
+    _ledger(wh, "2021-03-31", "2021-03-31", "run-again")
+    publish(wh, target, contracts, data_cut_id="2021-03-31")
+    con = duckdb.connect(str(target), read_only=True)
+    rows = con.execute("select data_cut_id, hr from marts.hazard_ratio_robustness order by 1").fetchall()
+    assert rows == [("2021-03-31", 1.25), ("2021-06-30", 2.0)]
+    runs_of_first = con.execute("select run_id from marts.study_runs where data_cut_id = '2021-03-31' order by 1")
+    assert runs_of_first.fetchall() == [("run-2021-03-31",), ("run-again",)]
+    assert published_cuts(target) == [("2021-03-31", "2021-03-31"), ("2021-06-30", "2021-06-30")]
+    con.close()

@@ -2,12 +2,15 @@
 
 Each delivery's row counts (from ``raw.load_log``) are kept in ``qa.delivery_row_counts``, one row per data cut and
 relation; the raw quality check compares the delivery being checked with the latest earlier data cut recorded there.
+Each data cut has its own warehouse, so the earlier cuts' counts are first imported from the analysts' database
+(``import_baseline``): the baseline is the latest earlier cut that was published.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from pathlib import Path
 
 import duckdb
 
@@ -135,3 +138,37 @@ def delivery_drift(
     outcomes = row_count_drift(current, previous, max_rel_change, severity=severity)
     record_row_counts(con, contract, current, data_cut_id=data_cut_id, data_cut_date=data_cut_date, run_id=run_id)
     return outcomes
+
+
+def import_baseline(con: duckdb.DuckDBPyConnection, contract: Contract, published: Path, *, data_cut_id: str) -> int:
+    """Copy the other data cuts' row counts from the analysts' database into this warehouse's
+    ``qa.delivery_row_counts`` (each data cut has its own warehouse, so the previous cut's counts live in the published
+    file). Rows already present are replaced; returns the rows imported (0 without a published database)."""
+    ensure_table(con, contract)
+    if not Path(published).exists():
+        return 0
+    con.execute("attach ? as published_baseline (read_only)", [str(published)])
+    try:
+        present = con.execute(
+            "select count(*) from information_schema.tables where table_catalog = 'published_baseline' "
+            "and table_schema = 'qa' and table_name = 'delivery_row_counts'"
+        ).fetchone()
+        if not present or not present[0]:
+            return 0
+        names = ", ".join(contract.column_names)
+        con.execute("begin transaction")
+        try:
+            con.execute(f"delete from {contract.relation} where data_cut_id <> ?", [data_cut_id])
+            con.execute(
+                f"insert into {contract.relation} ({names}) select {names} "
+                f"from published_baseline.{contract.relation} where data_cut_id <> ?",
+                [data_cut_id],
+            )
+            con.execute("commit")
+        except duckdb.Error:
+            con.execute("rollback")
+            raise
+        row = con.execute(f"select count(*) from {contract.relation} where data_cut_id <> ?", [data_cut_id]).fetchone()
+        return int(row[0]) if row else 0
+    finally:
+        con.execute("detach published_baseline")

@@ -1,0 +1,119 @@
+"""``rwe status``: every data cut (registered or waiting in the landing area), its last run and check outcomes.
+
+Reads the local Dagster instance (the same one ``dagster dev`` shows), the landing area and the analysts' database;
+writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.partitions import DATA_CUTS
+from pipelines.resources import PARTITION_TAG, dagster_home, study_resource_from_env
+from rwe_cohorts.ingest import scan_landing
+from rwe_cohorts.publish import published_cuts
+
+
+@dataclass(frozen=True)
+class CutStatus:
+    data_cut_id: str
+    delivery: str
+    last_run_id: str
+    last_run_status: str
+    last_run_started: str
+    checks_passed: int
+    checks_failed_error: int
+    checks_failed_warn: int
+    published: bool
+
+
+def _checks(instance: dg.DagsterInstance, run_id: str) -> tuple[int, int, int]:
+    records = instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records
+    passed = error = warn = 0
+    for record in records:
+        event = record.event_log_entry.dagster_event
+        evaluation = event.event_specific_data if event else None
+        if evaluation is None:
+            continue
+        if evaluation.passed:  # type: ignore[union-attr]
+            passed += 1
+        elif evaluation.severity == dg.AssetCheckSeverity.ERROR:  # type: ignore[union-attr]
+            error += 1
+        else:
+            warn += 1
+    return passed, error, warn
+
+
+def collect_status() -> list[CutStatus]:
+    os.environ["DAGSTER_HOME"] = str(dagster_home())
+    study = study_resource_from_env()
+    scan = scan_landing(Path(study.landing_dir))
+    published = {cut for cut, _ in published_cuts(Path(study.published_path))}
+    out = []
+    with dg.DagsterInstance.get() as instance:
+        registered = set(instance.get_dynamic_partitions(DATA_CUTS))
+        folders = {cut: d.folder.name for cut, d in scan.complete.items()}
+        cuts = sorted(registered | set(folders))
+        for cut in cuts:
+            runs = instance.get_runs(filters=dg.RunsFilter(tags={PARTITION_TAG: cut}), limit=1)
+            run = runs[0] if runs else None
+            started = ""
+            if run is not None:
+                stats = instance.get_run_stats(run.run_id)
+                if stats.start_time:
+                    started = dt.datetime.fromtimestamp(stats.start_time, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+            passed, error, warn = _checks(instance, run.run_id) if run else (0, 0, 0)
+            out.append(
+                CutStatus(
+                    data_cut_id=cut,
+                    delivery=folders.get(cut, "(not in landing)" if cut in registered else ""),
+                    last_run_id=run.run_id if run else "",
+                    last_run_status=run.status.value if run else "never run",
+                    last_run_started=started,
+                    checks_passed=passed,
+                    checks_failed_error=error,
+                    checks_failed_warn=warn,
+                    published=cut in published,
+                )
+            )
+        for folder, problems in sorted(scan.incomplete.items()):
+            out.append(
+                CutStatus(
+                    data_cut_id="?",
+                    delivery=f"{folder} (incomplete: {problems[0]})",
+                    last_run_id="",
+                    last_run_status="waiting",
+                    last_run_started="",
+                    checks_passed=0,
+                    checks_failed_error=0,
+                    checks_failed_warn=0,
+                    published=False,
+                )
+            )
+    return out
+
+
+def format_status(rows: list[CutStatus]) -> str:
+    header = ("data cut", "delivery", "last run", "status", "started", "checks ok/error/warn", "published")
+    body = [
+        (
+            r.data_cut_id,
+            r.delivery,
+            r.last_run_id[:8],
+            r.last_run_status,
+            r.last_run_started,
+            f"{r.checks_passed}/{r.checks_failed_error}/{r.checks_failed_warn}" if r.last_run_id else "",
+            "yes" if r.published else "no",
+        )
+        for r in rows
+    ]
+    if not body:
+        return "no data cuts: no delivery in the landing area and none registered"
+    widths = [max(len(str(x)) for x in col) for col in zip(header, *body, strict=False)]
+    lines = ["  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in (header, *body)]
+    return "\n".join(lines)
