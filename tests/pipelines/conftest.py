@@ -59,6 +59,12 @@ def rwe() -> RweCommand:
 
 
 @pytest.fixture(scope="session")
+def rwe_env() -> Callable[[Path], dict[str, str]]:
+    """The environment of an ``rwe`` subprocess rooted at a folder (for commands run in the background)."""
+    return _env
+
+
+@pytest.fixture(scope="session")
 def study_runner() -> StudyRunner:
     return run_study
 

@@ -1,0 +1,181 @@
+"""Operating the pipeline in Dagster: the landing sensor, the monthly schedule, two runs launched at once, a reader
+of the analysts' database during runs, ``rwe status``, and the asset graph pinned by a readable snapshot."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pipelines.definitions import defs
+from pipelines.ingest.schedules import monthly_latest_cut
+from pipelines.ingest.sensors import landing_sensor
+from pipelines.partitions import DATA_CUTS
+from pipelines.resources import StudyResource, study_resource_from_env
+from rwe_cohorts.synth import generate_delivery
+from rwe_cohorts.warehouse import PROJECT_ROOT
+
+SNAPSHOT = Path(__file__).with_name("asset_graph.txt")
+MARCH, JUNE = dt.date(2021, 3, 31), dt.date(2021, 6, 30)
+
+
+# --- landing sensor and schedule ---------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def landing(tmp_path: Path) -> tuple[Path, StudyResource]:
+    """Two deliveries: March complete, June half-copied (one file not there yet)."""
+    generate_delivery(tmp_path / "landing" / "cut_2021-03-31", n_patients=1_500, seed=3, data_cut_date=MARCH)
+    generate_delivery(tmp_path / "staging_area", n_patients=1_500, seed=4, data_cut_date=JUNE)
+    june = tmp_path / "landing" / "cut_2021-06-30"
+    shutil.copytree(tmp_path / "staging_area", june)
+    (june / "visits.parquet").unlink()
+    return tmp_path, study_resource_from_env({"RWE_DATA_DIR": str(tmp_path)})
+
+
+def _evaluate(instance: dg.DagsterInstance, study: StudyResource, cursor: str | None = None):  # type: ignore[no-untyped-def]
+    """One sensor evaluation; returns its result and the cursor it leaves."""
+    with dg.build_sensor_context(instance=instance, cursor=cursor, resources={"study": study}) as context:
+        result = landing_sensor(context)
+        return result, (result.cursor if isinstance(result, dg.SensorResult) else context.cursor)
+
+
+def test_sensor_registers_a_complete_delivery_and_waits_for_a_half_copied_one(
+    landing: tuple[Path, StudyResource],
+) -> None:
+    root, study = landing
+    with dg.instance_for_test() as instance:
+        result, cursor = _evaluate(instance, study)
+        assert isinstance(result, dg.SensorResult)
+        assert [r.partition_key for r in result.run_requests or []] == ["2021-03-31"]
+        (request,) = result.dynamic_partitions_requests or []
+        assert request.partitions_def_name == DATA_CUTS and list(request.partition_keys) == ["2021-03-31"]
+
+        instance.add_dynamic_partitions(DATA_CUTS, ["2021-03-31"])  # what the daemon does with the request
+        again, cursor = _evaluate(instance, study, cursor)
+        assert isinstance(again, dg.SkipReason)
+        assert "cut_2021-06-30: visits.parquet: file missing" in (again.skip_message or "")
+
+        # the copy finishes: now June is picked up, once
+        shutil.copy(root / "staging_area" / "visits.parquet", root / "landing" / "cut_2021-06-30")
+        done, _ = _evaluate(instance, study, cursor)
+        assert isinstance(done, dg.SensorResult)
+        assert [r.partition_key for r in done.run_requests or []] == ["2021-06-30"]
+
+
+def test_sensor_refuses_two_folders_claiming_one_data_cut(landing: tuple[Path, StudyResource]) -> None:
+    root, study = landing
+    shutil.copytree(root / "landing" / "cut_2021-03-31", root / "landing" / "cut_2021-03-31_resent")
+    with dg.instance_for_test() as instance:
+        result, _ = _evaluate(instance, study)
+        assert isinstance(result, dg.SkipReason)
+        assert "claimed by 2 folders" in (result.skip_message or "")
+
+
+def test_monthly_schedule_requests_the_latest_complete_data_cut(landing: tuple[Path, StudyResource]) -> None:
+    root, study = landing
+    shutil.copy(root / "staging_area" / "visits.parquet", root / "landing" / "cut_2021-06-30")
+    with dg.instance_for_test() as instance:
+        with dg.build_schedule_context(
+            instance=instance, resources={"study": study}, scheduled_execution_time=dt.datetime(2021, 8, 2, 6)
+        ) as context:
+            request = monthly_latest_cut(context)
+        assert isinstance(request, dg.RunRequest) and request.partition_key == "2021-06-30"
+        assert instance.has_dynamic_partition(DATA_CUTS, "2021-06-30")
+
+
+def test_sensor_and_schedule_are_defined_with_their_documented_default_status() -> None:
+    assert defs.resolve_sensor_def("landing_sensor").default_status == dg.DefaultSensorStatus.RUNNING
+    schedule = defs.resolve_schedule_def("monthly_latest_cut")
+    assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
+    assert schedule.cron_schedule == "0 6 2 * *"
+    assert defs.resolve_job_def("study_job").partitions_def is not None
+
+
+# --- two runs at once, a reader of the published database, rwe status ----------------------------------------------
+
+
+def _rwe(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    cmd = [sys.executable, "-m", "pipelines.cli", *args]
+    return subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_two_runs_launched_together_both_finish_one_after_the_other(
+    ntrk_run: Path, rwe_env: Callable[[Path], dict[str, str]]
+) -> None:
+    env = rwe_env(ntrk_run)
+    published = ntrk_run / "data" / "analytics.duckdb"
+    reader = duckdb.connect(str(published), read_only=True)
+    before = reader.execute("select count(*) from marts.study_runs").fetchone()
+    first, second = _rwe(env, "run"), _rwe(env, "run", "--data-cut", "2021-03-31")
+    outs = [p.communicate(timeout=900) for p in (first, second)]
+    assert [first.returncode, second.returncode] == [0, 0], "\n".join(err[-2000:] for _, err in outs)
+    for _, err in outs:  # neither DuckDB's nor SQLite's lock error, even transiently
+        assert "Could not set lock" not in err and "database is locked" not in err
+    # the reader opened before both runs still sees its old, consistent state
+    assert reader.execute("select count(*) from marts.study_runs").fetchone() == before
+    reader.close()
+
+    con = duckdb.connect(str(published), read_only=True)
+    rows = con.execute(
+        "select run_id, launched_by, status, started_at, finished_at from marts.study_runs "
+        "where data_cut_id = '2021-03-31' order by started_at desc limit 2"
+    ).fetchall()
+    con.close()
+    later, earlier = rows
+    assert {later[2], earlier[2]} == {"succeeded"} and {later[1], earlier[1]} == {"rwe run"}
+    assert earlier[4] <= later[3], "the second run starts after the first has finished"
+
+    status = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "status"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert status.returncode == 0, status.stderr
+    line = next(x for x in status.stdout.splitlines() if x.startswith("2021-03-31"))
+    assert later[0][:8] in line and "SUCCESS" in line and line.rstrip().endswith("yes")
+
+
+# --- the asset graph ------------------------------------------------------------------------------------------------
+
+
+def asset_graph_text() -> str:
+    """Keys, groups, dependencies and checks, one line each, sorted: a snapshot a reviewer can read in a diff."""
+    graph = defs.resolve_asset_graph()
+    lines = []
+    for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
+        node = graph.get(key)
+        parents = ", ".join(sorted(p.to_user_string() for p in node.parent_keys)) or "-"
+        partitioned = "data_cut" if node.partitions_def is not None else "unpartitioned"
+        lines.append(f"asset {key.to_user_string()} [{node.group_name}; {partitioned}] <- {parents}")
+    for check in sorted(graph.asset_check_keys, key=lambda c: (c.asset_key.to_user_string(), c.name)):
+        spec = graph.get_check_spec(check)
+        lines.append(f"check {check.asset_key.to_user_string()}:{check.name}{' (blocking)' if spec.blocking else ''}")
+    for job in defs.resolve_all_job_defs():
+        if not job.name.startswith("__"):
+            lines.append(f"job {job.name}")
+    lines.append("sensor landing_sensor (default RUNNING)")
+    lines.append("schedule monthly_latest_cut 0 6 2 * * UTC (default STOPPED)")
+    return "\n".join(lines) + "\n"
+
+
+def test_asset_graph_matches_its_snapshot() -> None:
+    text = asset_graph_text()
+    if os.environ.get("RWE_UPDATE_SNAPSHOT"):
+        SNAPSHOT.write_text(text)
+    assert SNAPSHOT.exists(), "run with RWE_UPDATE_SNAPSHOT=1 to write tests/pipelines/asset_graph.txt"
+    assert text == SNAPSHOT.read_text(), (
+        "the asset graph changed: review the difference, then RWE_UPDATE_SNAPSHOT=1 pytest "
+        "tests/pipelines/test_operations.py -k snapshot"
+    )
