@@ -9,6 +9,7 @@ from pipelines.common import table_metadata
 from pipelines.resources import StudyResource
 from rwe_cohorts import warehouse
 from rwe_cohorts.contracts import load_contracts
+from rwe_cohorts.report import suppress
 
 
 def read(study: StudyResource, relation: str) -> pl.DataFrame:
@@ -30,3 +31,23 @@ def write(study: StudyResource, frames: dict[str, pl.DataFrame], **extra: object
 def image(png: bytes, alt: str) -> dg.MetadataValue:
     """A PNG shown inline in the Dagster UI (markdown with a data URI)."""
     return dg.MetadataValue.md(f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode()})")
+
+
+def preview(
+    frame: pl.DataFrame, *, counts: tuple[str, ...] = (), min_cell: int, max_rows: int = 30
+) -> dg.MetadataValue:
+    """A markdown table of an aggregate mart for the Dagster UI; counts below ``min_cell`` shown as ``<min_cell``."""
+    shown = frame.head(max_rows)
+
+    def cell(column: str, value: object) -> str:
+        if column in counts:
+            return suppress(value, min_cell)
+        if isinstance(value, float):
+            return f"{value:.3g}"
+        return "" if value is None else str(value)
+
+    lines = ["| " + " | ".join(shown.columns) + " |", "|" + "---|" * len(shown.columns)]
+    lines += ["| " + " | ".join(cell(c, r[c]) for c in shown.columns) + " |" for r in shown.iter_rows(named=True)]
+    if frame.height > max_rows:
+        lines.append(f"\n{frame.height - max_rows} more rows")
+    return dg.MetadataValue.md("\n".join(lines))

@@ -3,10 +3,11 @@
 import dagster as dg
 
 from pipelines.common import key, sql_dependencies, table_metadata
+from pipelines.common_io import preview
 from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource
 from rwe_cohorts.cohort import COHORT_MARTS, INTERMEDIATE_MODELS, sql_parameters
-from rwe_cohorts.warehouse import materialize_model, model_path
+from rwe_cohorts.warehouse import materialize_model, model_path, read_frame
 
 
 def data_cut(study: StudyResource) -> tuple[str, object]:
@@ -15,6 +16,19 @@ def data_cut(study: StudyResource) -> tuple[str, object]:
     if row is None:
         raise RuntimeError("raw.load_log is empty: no delivery has been landed")
     return str(row[0]), row[1]
+
+
+# Aggregate marts shown in the Dagster UI as a markdown table (columns, count columns to suppress).
+PREVIEWS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "marts.attrition": (
+        ("step_order", "step", "arm", "patients_remaining", "patients_removed"),
+        ("patients_remaining", "patients_removed"),
+    ),
+    "marts.baseline_characteristics": (
+        ("covariate", "level", "n_exposed", "n_comparator", "smd"),
+        ("n_exposed", "n_comparator"),
+    ),
+}
 
 
 def sql_asset(relation: str, group: str) -> dg.AssetsDefinition:
@@ -33,7 +47,14 @@ def sql_asset(relation: str, group: str) -> dg.AssetsDefinition:
         cut_id, cut_date = data_cut(study)
         with study.connect() as con:
             info = materialize_model(con, relation, sql_parameters(spec, cut_date))  # type: ignore[arg-type]
-        return dg.MaterializeResult(metadata=table_metadata(info, data_cut_id=cut_id, spec_hash=spec.spec_hash))
+            extra = {}
+            if relation in PREVIEWS:
+                columns, counts = PREVIEWS[relation]
+                frame = read_frame(con, relation, columns)
+                extra["preview"] = preview(frame, counts=counts, min_cell=spec.privacy.min_cell_count)
+        return dg.MaterializeResult(
+            metadata=table_metadata(info, data_cut_id=cut_id, spec_hash=spec.spec_hash, **extra)
+        )
 
     return _asset
 

@@ -4,7 +4,7 @@ import dagster as dg
 import polars as pl
 
 from pipelines.common import key
-from pipelines.common_io import image, read, write
+from pipelines.common_io import image, preview, read, write
 from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource
 from rwe_cohorts.study_survival import robustness_over_match_orders, run_survival
@@ -48,13 +48,25 @@ def survival(study: StudyResource):  # type: ignore[no-untyped-def]
     primary = out.hazard_ratios.filter(
         (out.hazard_ratios["analysis"] == "primary") & (out.hazard_ratios["model"] == "unstratified")
     ).to_dicts()
+    mc = spec.privacy.min_cell_count
+    summary_cols = ["analysis", "arm", "n", "events", "median", "median_ci_lower", "median_ci_upper", "rmst"]
+    hr_cols = ["analysis", "model", "hr", "hr_ci_lower", "hr_ci_upper", "p_wald", "p_lr", "p_score"]
     extra: dict[str, dict[str, object]] = {
+        "marts.survival_summary": {
+            "preview": preview(out.survival_summary.select(summary_cols), counts=("n", "events"), min_cell=mc)
+        },
         "marts.km_curves": {"km_plot": image(plot_kaplan_meier(out.primary_km, max_months=36.0), "KM primary")},
         "marts.hazard_ratios": {
-            f"primary_{k}": primary[0].get(k) for k in ("hr", "hr_ci_lower", "hr_ci_upper", "p_wald", "p_lr", "p_score")
-        }
-        if primary
-        else {},
+            "preview": preview(out.hazard_ratios.select(hr_cols), min_cell=mc),
+            **(
+                {
+                    f"primary_{k}": primary[0].get(k)
+                    for k in ("hr", "hr_ci_lower", "hr_ci_upper", "p_wald", "p_lr", "p_score")
+                }
+                if primary
+                else {}
+            ),
+        },
         "marts.survival_diagnostics": {
             "warnings": ", ".join(f"{r['diagnostic']}" for r in out.diagnostics.to_dicts() if r["status"] != "pass")
             or "none"
