@@ -15,26 +15,32 @@ from pipelines.matching.checks import balance_check
 from pipelines.publishing.assets import analytics_database
 from pipelines.quality.checks import quality_checks
 from pipelines.reporting.assets import study_report
-from pipelines.resources import resources
+from pipelines.resources import StudyResource, resources
 from pipelines.survival.assets import hazard_ratio_robustness, survival
 
-defs = dg.Definitions(
-    assets=[
-        raw_tables,
-        *staging_assets,
-        *cohort_assets,
-        matching,
-        attrition,
-        survival,
-        hazard_ratio_robustness,
-        study_report,
-        analytics_database,
-    ],
-    asset_checks=[*quality_checks, *cohort_checks, balance_check],
-    jobs=[study_job],
-    sensors=[landing_sensor],
-    schedules=[monthly_latest_cut],
-    resources=resources(),
-    # One process, steps in sequence; the study resource holds the run lock for the whole run (one writer at a time).
-    executor=dg.in_process_executor,
-)
+
+def build_defs(study: StudyResource | None = None) -> dg.Definitions:
+    """The code location; ``study`` overrides the resource read from the environment (tests run it elsewhere)."""
+    return dg.Definitions(
+        assets=[
+            raw_tables,
+            *staging_assets,
+            *cohort_assets,
+            matching,
+            attrition,
+            survival,
+            hazard_ratio_robustness,
+            study_report,
+            analytics_database,
+        ],
+        asset_checks=[*quality_checks, *cohort_checks, balance_check],
+        jobs=[study_job],
+        sensors=[landing_sensor],
+        schedules=[monthly_latest_cut],
+        resources={"study": study} if study is not None else resources(),
+        # One process, steps in sequence; the study resource holds the run lock for the whole run.
+        executor=dg.in_process_executor,
+    )
+
+
+defs = build_defs()
