@@ -122,7 +122,8 @@ def publish(
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+    # Publishing runs under the run lock, so any temporary file here was left by a killed run: remove it.
+    for leftover in target.parent.glob(f".{target.name}.*.tmp*"):
         leftover.unlink(missing_ok=True)
     rows: dict[str, int] = {}
     try:
