@@ -26,6 +26,7 @@ run: install
 	$(UV) run --frozen rwe run
 
 test: install
+	./.ci/install-browser
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy src/rwe_cohorts

@@ -7,6 +7,7 @@ from pipelines.common_io import image, read, write
 from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource
 from rwe_cohorts.matching import love_plot, ps_overlap_plot
+from rwe_cohorts.report import suppress
 from rwe_cohorts.study_matching import ps_model_frame, run_matching
 
 MATCHING_MARTS = (
@@ -45,7 +46,10 @@ def matching(context: dg.AssetExecutionContext, study: StudyResource):  # type: 
             "c_statistic": out.fit.c_statistic,
             "converged": out.fit.converged,
             "warnings": dg.MetadataValue.text("\n".join(out.fit.warnings) or "none"),
-            "ps_overlap_plot": image(ps_overlap_plot(out.fit.scores), "PS overlap"),
+            "ps_overlap_plot": image(
+                ps_overlap_plot(out.fit.scores, count_text=lambda n: suppress(n, spec.privacy.min_cell_count)),
+                "PS overlap",
+            ),
         },
         "marts.matched_cohort": {
             **{f"n_{r['arm']}": r["len"] for r in counts.to_dicts()},

@@ -14,6 +14,8 @@ from rwe_cohorts.study_report import build_report
 REPORT_INPUTS = (
     *SURVIVAL_MARTS,
     "marts.attrition",
+    "marts.baseline_characteristics",
+    "intermediate.cohort_covariate_values",
     "marts.covariate_balance",
     "marts.hazard_ratio_robustness",
 )

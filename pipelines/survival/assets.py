@@ -7,6 +7,7 @@ from pipelines.common import key
 from pipelines.common_io import image, preview, read, write
 from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource
+from rwe_cohorts.report import suppress
 from rwe_cohorts.study_survival import robustness_over_match_orders, run_survival
 from rwe_cohorts.survival import plot_kaplan_meier
 
@@ -55,7 +56,12 @@ def survival(study: StudyResource):  # type: ignore[no-untyped-def]
         "marts.survival_summary": {
             "preview": preview(out.survival_summary.select(summary_cols), counts=("n", "events"), min_cell=mc)
         },
-        "marts.km_curves": {"km_plot": image(plot_kaplan_meier(out.primary_km, max_months=36.0), "KM primary")},
+        "marts.km_curves": {
+            "km_plot": image(
+                plot_kaplan_meier(out.primary_km, max_months=36.0, count_text=lambda n: suppress(n, mc)),
+                "KM primary",
+            )
+        },
         "marts.hazard_ratios": {
             "preview": preview(out.hazard_ratios.select(hr_cols), min_cell=mc),
             **(

@@ -10,9 +10,10 @@ import datetime as dt
 from typing import Any
 
 import duckdb
+import polars as pl
 
 from rwe_cohorts.spec import StudySpec
-from rwe_cohorts.warehouse import TableInfo, materialize_model
+from rwe_cohorts.warehouse import TableInfo, connect, materialize_model, read_frame, replace_table
 
 RAW_TABLES = (
     "demographics",
@@ -111,3 +112,28 @@ def reconciled_deaths(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, int
         arm: {"deaths": deaths, "reconciled": reconciled, "month_before_activity": before}
         for arm, deaths, reconciled, before in rows
     }
+
+
+def matched_baseline_characteristics(con: duckdb.DuckDBPyConnection, spec: StudySpec) -> pl.DataFrame:
+    """Table 1 of the matched cohort (``marts.matched_cohort``): the SQL model of ``marts.baseline_characteristics``
+    (same levels, quartiles and SMD formulas), run on the matched patients in a scratch in-memory database.
+
+    Returns an aggregate frame shaped like ``marts.baseline_characteristics``; patient rows never leave this function.
+    """
+    covariates = con.sql(
+        "select v.* from intermediate.cohort_covariate_values as v "
+        "semi join marts.matched_cohort as m on v.patient_id = m.patient_id"
+    ).pl()
+    members = con.sql(
+        "select c.patient_id, c.is_exposed from marts.analytic_cohort as c "
+        "semi join marts.matched_cohort as m on c.patient_id = m.patient_id"
+    ).pl()
+    scratch = connect(":memory:")
+    try:
+        replace_table(scratch, "intermediate.cohort_covariate_values", covariates)
+        replace_table(scratch, "marts.analytic_cohort", members)
+        labels = {"exposed_label": spec.arms.exposed, "comparator_label": spec.arms.comparator}
+        materialize_model(scratch, "marts.baseline_characteristics", labels)
+        return read_frame(scratch, "marts.baseline_characteristics")
+    finally:
+        scratch.close()

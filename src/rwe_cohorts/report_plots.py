@@ -1,17 +1,26 @@
-"""Report figures that are not owned by a statistics package: the hazard-ratio forest plot and the attrition flow.
+"""Report figures that are not owned by a statistics package: the hazard-ratio forest plot (with the published HRs
+beside ours) and the CONSORT-style attrition flow.
 
-Drawn on the Agg canvas directly (no pyplot state), returned as PNG bytes.
+The forest plot is drawn on the Agg canvas directly (no pyplot state) and returned as PNG bytes; the flow is HTML.
 """
 
 from __future__ import annotations
 
+import html
 import io
 import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
+
+from rwe_cohorts.report import count_html
+
+PUBLISHED_COLOUR = "#b35900"
 
 
 def _png(fig: Figure) -> bytes:
@@ -21,13 +30,59 @@ def _png(fig: Figure) -> bytes:
     return buffer.getvalue()
 
 
-def forest_plot(hazard_ratios: pl.DataFrame, *, reference_hr: float | None = None, title: str | None = None) -> bytes:
+@dataclass(frozen=True)
+class PublishedHazardRatio:
+    """A published HR drawn beside ours in the forest plot (the published P's test is not stated, so one P)."""
+
+    analysis: str
+    estimate: float
+    ci_lower: float
+    ci_upper: float
+    p_value: float | None = None
+
+
+def _p(value: float | None) -> str:
+    return "-" if value is None or not math.isfinite(value) else f"{value:.3f}"
+
+
+def _forest_rows(hazard_ratios: pl.DataFrame, published: Sequence[PublishedHazardRatio]) -> list[dict[str, Any]]:
+    """Our rows in mart order, each analysis's published HR right after that analysis's rows."""
+    rows: list[dict[str, Any]] = []
+    by_analysis = {p.analysis: p for p in published}
+    ours = hazard_ratios.to_dicts()
+    for i, r in enumerate(ours):
+        rows.append({**r, "source": "reproduction"})
+        last_of_analysis = i + 1 == len(ours) or ours[i + 1]["analysis"] != r["analysis"]
+        pub = by_analysis.pop(r["analysis"], None) if last_of_analysis else None
+        if pub is not None:
+            rows.append(
+                {
+                    "analysis": pub.analysis,
+                    "model": "published",
+                    "hr": pub.estimate,
+                    "hr_ci_lower": pub.ci_lower,
+                    "hr_ci_upper": pub.ci_upper,
+                    "p_value": pub.p_value,
+                    "source": "published",
+                }
+            )
+    return rows
+
+
+def forest_plot(
+    hazard_ratios: pl.DataFrame,
+    *,
+    published: Sequence[PublishedHazardRatio] = (),
+    reference_hr: float | None = None,
+    title: str | None = None,
+) -> bytes:
     """HR with 95% Wald CI per analysis and model (log scale), the three P values printed beside each row.
 
-    ``hazard_ratios`` is ``marts.hazard_ratios``; rows not estimated are listed with their status.
-    ``reference_hr`` (e.g. the published HR) is drawn as a dashed line.
+    ``hazard_ratios`` is ``marts.hazard_ratios``; rows not estimated are listed with their status. ``published``
+    HRs are drawn in orange (diamonds) under the analysis they belong to, labelled "published";
+    ``reference_hr`` is drawn as a dashed vertical line.
     """
-    rows = hazard_ratios.to_dicts()
+    rows = _forest_rows(hazard_ratios, published)
     fig = Figure(figsize=(10, 0.42 * len(rows) + 1.4))
     ax = fig.add_subplot(1, 1, 1)
     finite = [r for r in rows if r.get("hr") is not None and math.isfinite(r["hr"])]
@@ -40,29 +95,39 @@ def forest_plot(hazard_ratios: pl.DataFrame, *, reference_hr: float | None = Non
         if r.get("hr") is None or not math.isfinite(r["hr"]):
             ax.text(1.0, y, "not estimable", va="center", ha="center", fontsize=8, color="#c62828")
             continue
-        color = "#1f4e79" if r["model"] in ("unstratified", "weighted_robust") else "#7a9cc6"
+        if r["source"] == "published":
+            color, marker = PUBLISHED_COLOUR, "D"
+            p = r.get("p_value")
+            tests = f"P {p} (published; test not stated)" if p is not None else "published"
+        else:
+            color = "#1f4e79" if r["model"] in ("unstratified", "weighted_robust") else "#7a9cc6"
+            marker = "s"
+            tests = f"P Wald {_p(r['p_wald'])}  LR {_p(r['p_lr'])}  score {_p(r['p_score'])}"
         ax.plot([r["hr_ci_lower"], r["hr_ci_upper"]], [y, y], color=color, lw=2)
-        ax.plot([r["hr"]], [y], "s", color=color, ms=6)
+        ax.plot([r["hr"]], [y], marker, color=color, ms=6)
         ax.text(
             hi * 1.05,
             y,
-            f"{r['hr']:.2f} ({r['hr_ci_lower']:.2f}-{r['hr_ci_upper']:.2f})  "
-            f"P Wald {r['p_wald']:.3f}  LR {r['p_lr']:.3f}  score {r['p_score']:.3f}",
+            f"{r['hr']:.2f} ({r['hr_ci_lower']:.2f}-{r['hr_ci_upper']:.2f})  {tests}",
             va="center",
             fontsize=8,
+            color=color if r["source"] == "published" else "black",
         )
     ax.axvline(1.0, color="black", lw=0.8)
     if reference_hr is not None:
-        ax.axvline(reference_hr, color="#b35900", lw=1, ls="--", label=f"published HR {reference_hr}")
+        ax.axvline(reference_hr, color=PUBLISHED_COLOUR, lw=1, ls="--", label=f"published HR {reference_hr}")
         ax.legend(loc="lower left", fontsize=8, frameon=False)
     ax.set_xscale("log")
     ax.set_xlim(lo, hi)
-    ticks = [t for t in (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0) if lo <= t <= hi]
+    ticks = [t for t in (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0) if lo <= t <= hi]
     ax.xaxis.set_major_locator(FixedLocator(ticks))
     ax.xaxis.set_major_formatter(FixedFormatter([f"{t:g}" for t in ticks]))
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels(list(reversed(labels)), fontsize=8)
+    for tick, r in zip(ax.get_yticklabels(), reversed(rows), strict=True):
+        if r["source"] == "published":
+            tick.set_color(PUBLISHED_COLOUR)
     ax.set_xlabel("Hazard ratio (log scale), 95% Wald CI")
     ax.set_title(title or "Hazard ratios, every analysis and model", fontsize=10)
     for side in ("top", "right"):
@@ -70,25 +135,30 @@ def forest_plot(hazard_ratios: pl.DataFrame, *, reference_hr: float | None = Non
     return _png(fig)
 
 
-def attrition_flow_html(attrition: pl.DataFrame, *, min_cell: int) -> str:
-    """A CONSORT-style flow: one box per step (patients remaining per arm) with the removed counts beside it."""
-    arms = sorted(attrition["arm"].unique().to_list())
+def attrition_flow_html(attrition: pl.DataFrame, *, min_cell: int, arms: Sequence[str] | None = None) -> str:
+    """A CONSORT-style flow: one box per step with the patients remaining per arm, arrows between steps, and the
+    patients excluded per arm beside the box. Counts below ``min_cell`` are shown as ``<min_cell``."""
+    arm_order = list(arms) if arms else sorted(attrition["arm"].unique().to_list())
     steps = attrition.sort("step_order")["step_order"].unique(maintain_order=True).to_list()
 
-    def show(n: int) -> str:
-        return f"&lt;{min_cell}" if 0 < n < min_cell else f"{n:,}"
-
-    parts = ["<div class='flow'>"]
-    for step in steps:
-        rows = {r["arm"]: r for r in attrition.filter(pl.col("step_order") == step).to_dicts()}
-        desc = next(iter(rows.values()))["description"]
-        remaining = " &middot; ".join(f"{a}: {show(int(rows[a]['patients_remaining']))}" for a in arms if a in rows)
-        removed = " &middot; ".join(
-            f"{a}: {show(int(rows[a]['patients_removed']))}" for a in arms if a in rows and rows[a]["patients_removed"]
+    def per_arm(rows: dict[str, dict[str, Any]], column: str, *, skip_zero: bool) -> str:
+        return "".join(
+            f"<span class='arm'>{html.escape(a)}: {count_html(rows[a][column], min_cell)}</span>"
+            for a in arm_order
+            if a in rows and not (skip_zero and not rows[a][column])
         )
+
+    parts = ["<div class='flow' id='attrition-flow'>"]
+    for i, step in enumerate(steps):
+        rows = {r["arm"]: r for r in attrition.filter(pl.col("step_order") == step).to_dicts()}
+        desc = html.escape(str(next(iter(rows.values()))["description"]))
+        if i:
+            parts.append("<div class='arrow' aria-hidden='true'>&darr;</div>")
+        remaining = per_arm(rows, "patients_remaining", skip_zero=False)
         parts.append(f"<div class='step'><div class='box'><b>{desc}</b><br/>{remaining}</div>")
-        if removed:
-            parts.append(f"<div class='removed'>excluded &rarr; {removed}</div>")
+        removed = per_arm(rows, "patients_removed", skip_zero=True)
+        if removed and i:
+            parts.append(f"<div class='removed'>excluded: {removed}</div>")
         parts.append("</div>")
     parts.append("</div>")
     return "".join(parts)

@@ -1,112 +1,120 @@
-"""Assemble the study report from the marts: design, attrition, balance, survival, hazard ratios, diagnostics, QA.
+"""Assemble the study report from the marts: spec summary, published comparison, attrition flow, Table 1 before and
+after matching, PS overlap and Love plots, KM curves with the numbers at risk, medians / landmarks / RMST, the forest
+plot of every hazard ratio, diagnostics, data quality and provenance.
 
 Published numbers from the spec's ``published`` block are shown beside ours, labelled "published". Counts below the
-spec's ``privacy.min_cell_count`` are suppressed.
+spec's ``privacy.min_cell_count`` are suppressed everywhere, figures included. Stable element ids (``km-plot``,
+``at-risk-table``, ``forest-plot``, ``attrition-flow``, ``table-one``, ...) let a browser test find each part.
 """
 
 from __future__ import annotations
+
+import html
 
 import duckdb
 import polars as pl
 
 from rwe_cohorts import warehouse
+from rwe_cohorts.cohort import matched_baseline_characteristics
 from rwe_cohorts.matching import love_plot, ps_overlap_plot
-from rwe_cohorts.report import ReportInputs, ReportSection, frame_to_html, png_img, render_report, suppress
+from rwe_cohorts.report import ReportInputs, ReportSection, count_text, frame_to_html, png_img, render_report
 from rwe_cohorts.report_plots import attrition_flow_html, forest_plot
+from rwe_cohorts.report_published import (
+    comparison_frame,
+    comparison_html,
+    published_hazard_ratios,
+    published_median_notes,
+    risk_table_html,
+)
+from rwe_cohorts.report_tables import (
+    diagnostics_html,
+    hazard_ratio_html,
+    landmarks_html,
+    quality_html,
+    robustness_html,
+    spec_summary,
+    survival_summary_html,
+    table_one_html,
+)
 from rwe_cohorts.spec import StudySpec
-from rwe_cohorts.study_survival import run_survival
-from rwe_cohorts.survival import plot_kaplan_meier
+from rwe_cohorts.survival import plot_survival_curves
 
-
-def _published(spec: StudySpec) -> dict[str, object]:
-    return dict(spec.published.model_extra or {}) if spec.published else {}
-
-
-def _comparison(spec: StudySpec, summary: pl.DataFrame, hrs: pl.DataFrame) -> pl.DataFrame:
-    pub = _published(spec)
-    rows: list[dict[str, object]] = []
-    med = pub.get("median_os_months") or {}
-    ci = pub.get("median_os_ci_months") or {}
-    prim = summary.filter(pl.col("analysis") == "primary")
-    for arm_key, label in (("exposed", spec.arms.exposed), ("comparator", spec.arms.comparator)):
-        ours = prim.filter(pl.col("arm") == label).to_dicts()
-        o = ours[0] if ours else {}
-        pub_ci = ci.get(arm_key) if isinstance(ci, dict) else None
-        rows.append(
-            {
-                "quantity": f"median OS, months ({label})",
-                "reproduction": f"{o.get('median', float('nan')):.1f} "
-                f"({o.get('median_ci_lower', float('nan')):.1f}-{o.get('median_ci_upper', float('nan')):.1f})",
-                "published": f"{med.get(arm_key)} ({pub_ci[0]}-{pub_ci[1]})"
-                if isinstance(med, dict) and pub_ci
-                else "-",
-            }
-        )
-    for analysis, pub_key in (("primary", "hazard_ratio"), ("index_last_line", "hazard_ratio_index_last_line")):
-        h = hrs.filter((pl.col("analysis") == analysis) & (pl.col("model") == "unstratified")).to_dicts()
-        p = pub.get(pub_key)
-        if not h or h[0].get("hr") is None:
-            continue
-        r = h[0]
-        rows.append(
-            {
-                "quantity": f"HR {spec.arms.exposed} vs {spec.arms.comparator} ({analysis})",
-                "reproduction": f"{r['hr']:.3f} ({r['hr_ci_lower']:.3f}-{r['hr_ci_upper']:.3f}); "
-                f"P Wald {r['p_wald']:.4f}, LR {r['p_lr']:.4f}, score {r['p_score']:.4f}",
-                "published": f"{p['estimate']} ({p['ci_lower']}-{p['ci_upper']}), P = {p['p_value']}"
-                if isinstance(p, dict)
-                else "-",
-            }
-        )
-    return pl.DataFrame(rows)
-
-
-def _risk_comparison(spec: StudySpec, risk: pl.DataFrame) -> pl.DataFrame:
-    """Our numbers at risk (small counts suppressed) beside the published ones (public figures, shown as printed)."""
-    pub = _published(spec)
-    mc = spec.privacy.min_cell_count
-    prim = risk.filter(pl.col("analysis") == "primary")
-    months = [float(m) for m in spec.survival.risk_table_months]
-    rows = []
-    for arm_key, label in (("exposed", spec.arms.exposed), ("comparator", spec.arms.comparator)):
-        ours = dict(prim.filter(pl.col("arm") == label).select("time_months", "n_at_risk").iter_rows())
-        rows.append({"arm": f"{label} (reproduction)", **{f"{m:g}": suppress(ours.get(m), mc) for m in months}})
-        published = pub.get(f"at_risk_{arm_key}")
-        if isinstance(published, list) and pub.get("at_risk_months") == [int(m) for m in months]:
-            rows.append(
-                {"arm": f"{label} (published)", **{f"{m:g}": str(v) for m, v in zip(months, published, strict=True)}}
-            )
-    return pl.DataFrame(rows)
-
-
-def _table_one(table: pl.DataFrame, min_cell: int) -> pl.DataFrame:
-    """Table 1 for display: n (%) for levels, median [IQR] for continuous rows, small counts suppressed."""
-    rows = []
-    for r in table.sort("row_order").to_dicts():
-        cells = {"covariate": r["covariate"], "level": r["level"] or ""}
-        for arm in ("exposed", "comparator"):
-            label = r[f"{arm}_arm"]
-            n = int(r[f"n_{arm}"])
-            if r["kind"] == "continuous":
-                med = r[f"median_{arm}"]
-                cells[label] = "-" if med is None else f"{med:.1f} [{r[f'q1_{arm}']:.1f}-{r[f'q3_{arm}']:.1f}]"
-            elif r["kind"] == "count":
-                cells[label] = suppress(n, min_cell)
-            else:
-                pct = r[f"pct_{arm}"]
-                shown = suppress(n, min_cell)
-                cells[label] = shown if shown.startswith("<") or pct is None else f"{n} ({pct:.1f}%)"
-        cells["SMD"] = "-" if r["smd"] is None else f"{r['smd']:.3f}"
-        rows.append(cells)
-    return pl.DataFrame(rows)
+KM_MAX_MONTHS = 36.0
 
 
 def _maybe(con: duckdb.DuckDBPyConnection, relation: str) -> pl.DataFrame | None:
     return warehouse.read_frame(con, relation) if relation in warehouse.list_tables(con) else None
 
 
-def _status_html(frame: pl.DataFrame) -> pl.DataFrame:
-    return frame.with_columns(pl.col("status").str.to_uppercase())
+def _arm_order(frame: pl.DataFrame, spec: StudySpec) -> pl.DataFrame:
+    """Rows of the exposed arm first, then the comparator (legend and table order)."""
+    rank = pl.when(pl.col("arm") == spec.arms.exposed).then(0).otherwise(1)
+    return frame.sort(rank, maintain_order=True)
+
+
+def km_section(
+    spec: StudySpec, km: pl.DataFrame, summary: pl.DataFrame, risk: pl.DataFrame, landmarks: pl.DataFrame
+) -> str:
+    """The primary KM plot (from ``marts.km_curves``; counts in the figure suppressed) with the at-risk table under
+    it (ours beside the published), then medians / RMST for every analysis and the primary's landmarks."""
+    mc = spec.privacy.min_cell_count
+    primary = summary.filter(pl.col("analysis") == "primary")
+    figure = plot_survival_curves(
+        km.filter(pl.col("analysis") == "primary"),
+        _arm_order(primary, spec),
+        risk.filter(pl.col("analysis") == "primary"),
+        title=f"Overall survival, primary analysis (95% CI, {spec.survival.conf_type})",
+        max_months=KM_MAX_MONTHS,
+        count_text=lambda n: count_text(n, mc),
+        arm_notes=published_median_notes(spec),
+    )
+    conventions = str(primary["conventions"][0]) if primary.height else ""
+    return (
+        png_img(
+            figure,
+            "Kaplan-Meier curves of overall survival by arm with 95% confidence bands",
+            element_id="km-plot",
+            caption="Kaplan-Meier estimate per arm with pointwise 95% CI bands (| marks censoring); published "
+            "medians in the legend. Numbers at risk below, ours beside the published.",
+        )
+        + risk_table_html(spec, risk)
+        + "<h3>Medians and restricted mean survival time (every analysis)</h3>"
+        + survival_summary_html(_arm_order(summary, spec), mc)
+        + "<h3>Survival at landmarks (primary analysis)</h3>"
+        + landmarks_html(_arm_order(landmarks.filter(pl.col("analysis") == "primary"), spec), mc)
+        + f"<p class='muted'>{html.escape(conventions)}</p>"
+    )
+
+
+def balance_section(spec: StudySpec, balance: pl.DataFrame, scores: pl.DataFrame) -> str:
+    """PS overlap and Love plots, and the SMD of every PS covariate level before and after matching."""
+    mc = spec.privacy.min_cell_count
+    threshold = spec.matching.balance_smd_threshold
+    exp, comp = spec.arms.exposed, spec.arms.comparator
+    table = balance.select(
+        "covariate",
+        "level",
+        pl.col("mean_exposed_before").alias(f"{exp} mean / share"),
+        pl.col("mean_control_before").alias(f"{comp} (eligible) mean / share"),
+        pl.col("smd_before").alias("SMD before"),
+        pl.col("mean_control_after").alias(f"{comp} (matched) mean / share"),
+        pl.col("smd_after").alias("SMD after"),
+    )
+    return (
+        png_img(
+            ps_overlap_plot(scores, count_text=lambda n: count_text(n, mc)),
+            "Propensity score overlap between arms",
+            element_id="ps-overlap-plot",
+            caption="Propensity score densities by arm over the eligible pool (before matching).",
+        )
+        + png_img(
+            love_plot(balance, threshold=threshold),
+            "Love plot of absolute standardized mean differences before and after matching",
+            element_id="love-plot",
+            caption=f"|SMD| per PS covariate level before (open) and after (filled) matching; threshold {threshold:g}.",
+        )
+        + frame_to_html(table, table_id="balance-table")
+    )
 
 
 def build_report(
@@ -117,132 +125,76 @@ def build_report(
     provenance: dict[str, str],
     data_docs_href: str | None = None,
 ) -> str:
-    """The report HTML, from the marts in ``con``."""
+    """The report HTML, from the marts in ``con`` (the matched Table 1 aggregates the matched patients' covariates
+    with the Table 1 SQL model; no patient row is rendered)."""
     mc = spec.privacy.min_cell_count
-    attrition = warehouse.read_frame(con, "marts.attrition")
-    balance = warehouse.read_frame(con, "marts.covariate_balance")
-    scores = warehouse.read_frame(con, "marts.propensity_scores")
-    summary = warehouse.read_frame(con, "marts.survival_summary")
-    hrs = warehouse.read_frame(con, "marts.hazard_ratios")
-    risk = warehouse.read_frame(con, "marts.risk_table")
-    diags = warehouse.read_frame(con, "marts.survival_diagnostics")
-    robust = _maybe(con, "marts.hazard_ratio_robustness")
-    qa = _maybe(con, "qa.expectation_results")
+
+    def read(relation: str) -> pl.DataFrame:
+        return warehouse.read_frame(con, relation)
+
+    summary, hrs, balance = read("marts.survival_summary"), read("marts.hazard_ratios"), read("marts.covariate_balance")
     table_one = _maybe(con, "marts.baseline_characteristics")
-    primary = run_survival(
-        spec,
-        cohort=warehouse.read_frame(con, "marts.analytic_cohort"),
-        time_axes=warehouse.read_frame(con, "intermediate.cohort_time_axes"),
-        matched=warehouse.read_frame(con, "marts.matched_cohort"),
-        scores=scores,
-        analyses=[spec.analysis("primary")],
-    ).primary_km
-    landmarks = warehouse.read_frame(con, "marts.survival_landmarks").filter(pl.col("analysis") == "primary")
-    published_hr = _published(spec).get("hazard_ratio")
-    reference_hr = float(published_hr["estimate"]) if isinstance(published_hr, dict) else None
+    has_covariates = "intermediate.cohort_covariate_values" in warehouse.list_tables(con)
+    table_one_matched = matched_baseline_characteristics(con, spec) if has_covariates else None
+    comparison = comparison_frame(
+        spec, summary=summary, hazard_ratios=hrs, table_one=table_one, table_one_matched=table_one_matched
+    )
     sections = [
+        ReportSection("Reproduction vs published", comparison_html(spec, comparison), "comparison"),
         ReportSection(
-            "Reproduction vs published",
-            frame_to_html(_comparison(spec, summary, hrs))
-            + frame_to_html(_risk_comparison(spec, risk), count_columns=(), min_cell=mc),
-        ),
-        ReportSection(f"Attrition (counts below {mc} shown as <{mc})", attrition_flow_html(attrition, min_cell=mc)),
-        ReportSection(
-            "Table 1: exposed vs all eligible comparators (n (%), median [IQR], SMD)",
-            frame_to_html(_table_one(table_one, mc)) if table_one is not None else "<p>not available</p>",
+            f"Attrition (CONSORT flow; counts below {mc} shown as <{mc})",
+            attrition_flow_html(read("marts.attrition"), min_cell=mc, arms=(spec.arms.exposed, spec.arms.comparator)),
+            "attrition",
         ),
         ReportSection(
-            "Covariate balance before and after matching (standardized mean differences)",
-            frame_to_html(
-                balance.select(
-                    "covariate",
-                    "level",
-                    "mean_exposed_before",
-                    "mean_control_before",
-                    "smd_before",
-                    "mean_exposed_after",
-                    "mean_control_after",
-                    "smd_after",
-                )
-            )
-            + png_img(love_plot(balance, threshold=spec.matching.balance_smd_threshold), "Love plot")
-            + png_img(ps_overlap_plot(scores), "Propensity score overlap"),
+            "Table 1: baseline characteristics before and after matching",
+            table_one_html(table_one, table_one_matched, spec) if table_one is not None else "<p>not available</p>",
+            "baseline",
         ),
         ReportSection(
-            "Overall survival (primary analysis)",
-            png_img(plot_kaplan_meier(primary, max_months=36.0), "Kaplan-Meier curves")
-            + frame_to_html(
-                summary.select(
-                    "analysis",
-                    "arm",
-                    "n",
-                    "events",
-                    "median",
-                    "median_ci_lower",
-                    "median_ci_upper",
-                    "rmst",
-                    "rmst_difference",
-                ),
-                count_columns=("n", "events"),
-                min_cell=mc,
-            )
-            + f"<p class='muted'>{primary.conventions}</p>"
-            + "<h3>Survival at landmarks (primary analysis)</h3>"
-            + frame_to_html(landmarks.drop("analysis"), count_columns=("n_at_risk",), min_cell=mc),
+            "Propensity scores and covariate balance",
+            balance_section(spec, balance, read("marts.propensity_scores")),
+            "balance",
         ),
         ReportSection(
-            "Hazard ratios (every analysis and model; three tests labelled)",
-            png_img(forest_plot(hrs, reference_hr=reference_hr), "Forest plot of hazard ratios")
-            + frame_to_html(
-                hrs.select(
-                    "analysis",
-                    "model",
-                    "status",
-                    "hr",
-                    "hr_ci_lower",
-                    "hr_ci_upper",
-                    "p_wald",
-                    "p_lr",
-                    "p_score",
-                    "n_exposed",
-                    "n_comparator",
-                    "warnings",
-                ),
-                count_columns=("n_exposed", "n_comparator"),
-                min_cell=mc,
+            "Overall survival",
+            km_section(
+                spec, read("marts.km_curves"), summary, read("marts.risk_table"), read("marts.survival_landmarks")
             ),
+            "survival",
         ),
-        ReportSection("Diagnostics (PASS / WARN against the stated threshold)", frame_to_html(_status_html(diags))),
+        ReportSection(
+            "Hazard ratios (every analysis and model; Wald, likelihood-ratio and score P)",
+            png_img(
+                forest_plot(hrs, published=published_hazard_ratios(spec)),
+                "Forest plot of the hazard ratios of every analysis and model",
+                element_id="forest-plot",
+                caption="HR with 95% Wald CI (log scale); published HRs in orange under their analysis.",
+            )
+            + hazard_ratio_html(hrs, mc),
+            "hazard-ratios",
+        ),
     ]
-    if robust is not None and robust["hr"].drop_nulls().len():
-        hr = robust["hr"].drop_nulls()
-        stats = pl.DataFrame(
-            {
-                "match_orders": [robust.height],
-                "hr_median": [hr.median()],
-                "hr_p2_5": [hr.quantile(0.025)],
-                "hr_p97_5": [hr.quantile(0.975)],
-            }
-        )
-        sections.append(ReportSection("Robustness over random match orders", frame_to_html(stats)))
-    if qa is not None:
-        by = (
-            qa.group_by("relation", "tag", "severity")
-            .agg(pl.len().alias("checks"), (~pl.col("passed")).sum().alias("failed"))
-            .sort("relation", "tag")
-        )
-        link = f"<p><a href='{data_docs_href}'>Great Expectations Data Docs</a> (local)</p>" if data_docs_href else ""
-        sections.append(ReportSection("Data quality (latest run)", frame_to_html(by) + link))
+    robustness = robustness_html(_maybe(con, "marts.hazard_ratio_robustness"))
+    if robustness:
+        sections.append(ReportSection("Robustness over random match orders", robustness, "robustness"))
+    sections += [
+        ReportSection(
+            "Diagnostics (PASS / WARN against the stated threshold)",
+            diagnostics_html(read("marts.survival_diagnostics"), balance, hrs, spec),
+            "diagnostics",
+        ),
+        ReportSection(
+            "Data quality (latest run)",
+            quality_html(_maybe(con, "qa.expectation_results"), data_docs_href, data_cut_id),
+            "data-quality",
+        ),
+    ]
     return render_report(
         ReportInputs(
             title=spec.title,
             data_cut_id=data_cut_id,
-            spec_summary={
-                "study": spec.study_id,
-                "reference": spec.reference,
-                "spec hash": spec.spec_hash,
-                "matching": f"1:{spec.matching.ratio} on {', '.join(spec.matching.exact)} + logit PS",
-            },
+            spec_summary=spec_summary(spec),
             sections=sections,
             provenance=provenance,
         )

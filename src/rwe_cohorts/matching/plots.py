@@ -7,6 +7,7 @@ global backend switch, no state left behind, safe in worker processes.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import numpy as np
 import polars as pl
@@ -80,8 +81,12 @@ def ps_overlap_plot(
     ps_col: str = "ps",
     bins: int = 40,
     title: str | None = None,
+    count_text: Callable[[int], str] | None = None,
 ) -> bytes:
-    """Density histograms of ``ps_col`` by arm on common bins (densities, since arm sizes differ by ~1000x)."""
+    """Density histograms of ``ps_col`` by arm on common bins (densities, since arm sizes differ by ~1000x).
+
+    ``count_text`` renders the arm sizes in the legend (e.g. with small-cell suppression); default ``1,234``.
+    """
     for col in (treatment_col, ps_col):
         if col not in scores.columns:
             raise BalanceInputError(f"ps_overlap_plot needs column {col!r}; got {scores.columns}")
@@ -90,12 +95,18 @@ def ps_overlap_plot(
     if not np.all(np.isfinite(values)) or treated.all() or not treated.any():
         raise BalanceInputError(f"ps_overlap_plot needs finite {ps_col!r} and both arms")
     edges = np.histogram_bin_edges(values, bins=bins)
+    shown = count_text or "{:,}".format
     fig = Figure(figsize=(7, 4))
     ax = fig.add_subplot()
     for mask, name, color in ((~treated, "control", "tab:blue"), (treated, "exposed", "tab:red")):
         ax.hist(values[mask], bins=edges.tolist(), density=True, histtype="step", linewidth=1.5, color=color)
         ax.hist(
-            values[mask], bins=edges.tolist(), density=True, alpha=0.25, color=color, label=f"{name} (n={mask.sum():,})"
+            values[mask],
+            bins=edges.tolist(),
+            density=True,
+            alpha=0.25,
+            color=color,
+            label=f"{name} (n={shown(int(mask.sum()))})",
         )
     ax.set_xlabel(ps_col)
     ax.set_ylabel("density")

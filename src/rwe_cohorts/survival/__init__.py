@@ -7,7 +7,8 @@ Input: a polars frame with ``entry_months``, ``exit_months``, ``is_event`` and a
 - :func:`fit_cox_exposure` - Cox model exposed vs comparator (Efron ties; Wald, LR and score tests) with
   unstratified, stratified (matched set), cluster-robust and weighted (IPTW) variants.
 - :func:`proportional_hazards_test`, :func:`entry_time_cox`, :func:`conditional_kendall_tau` - diagnostics.
-- :func:`plot_kaplan_meier` - figure with CI bands and a risk table (PNG bytes).
+- :func:`plot_kaplan_meier` - figure with CI bands and a risk table (PNG bytes); :func:`plot_survival_curves` draws
+  the same figure from stored frames (``marts.km_curves``), with a formatter for the counts.
 """
 
 from rwe_cohorts.survival.cox import CoxResult, CoxSpec, CoxVariant, fit_cox_exposure
@@ -22,7 +23,7 @@ from rwe_cohorts.survival.entry_diagnostics import (
 from rwe_cohorts.survival.errors import InputProblem, SurvivalInputError, SurvivalModelError
 from rwe_cohorts.survival.kaplan_meier import ConfType, KaplanMeierCurve, kaplan_meier
 from rwe_cohorts.survival.km_analysis import KaplanMeierAnalysis, KaplanMeierSettings, kaplan_meier_by_arm
-from rwe_cohorts.survival.plots import plot_kaplan_meier
+from rwe_cohorts.survival.plots import plot_kaplan_meier, plot_survival_curves
 from rwe_cohorts.survival.proportional_hazards import ProportionalHazardsTest, proportional_hazards_test
 from rwe_cohorts.survival.rmst import RmstDifference, RmstEstimate, restricted_mean, rmst_difference
 
@@ -53,6 +54,7 @@ __all__ = [
     "median_survival",
     "numbers_at_risk",
     "plot_kaplan_meier",
+    "plot_survival_curves",
     "proportional_hazards_test",
     "restricted_mean",
     "rmst_difference",

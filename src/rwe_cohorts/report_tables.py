@@ -1,0 +1,267 @@
+"""Display tables of the study report, built from the marts: the spec summary, Table 1 before and after matching,
+survival summaries, hazard ratios, diagnostics with PASS / WARN, and the data-quality summary.
+
+Every count goes through small-cell suppression (``rwe_cohorts.report.suppress``); no patient rows are rendered.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import polars as pl
+
+from rwe_cohorts.report import count_text, estimate_ci, fmt, fmt_p, frame_to_html, status_html
+from rwe_cohorts.spec import StudySpec
+
+
+def spec_summary(spec: StudySpec) -> dict[str, str]:
+    """The study design in a few lines, from the resolved spec (the report's first section)."""
+    e, x, m, s = spec.eligibility, spec.exposure, spec.matching, spec.survival
+    months = ", ".join(f"{t:g}" for t in s.landmarks_months)
+    summary = {
+        "study": f"{spec.study_id}: {spec.title}",
+        "reference": spec.reference,
+        "data source": spec.source,
+        "arms": f"{spec.arms.exposed} (exposed) vs {spec.arms.comparator} (comparator)",
+        "eligibility": f"age >= {e.min_age_years} at advanced diagnosis; advanced diagnosis "
+        f"{e.advanced_diagnosis_start_date} to {e.advanced_diagnosis_end_date}; cancer types: "
+        f"{', '.join(e.cancer_types) or 'all solid tumours'}; never treated with {', '.join(e.excluded_drugs)}",
+        "exposure": f"{' / '.join(x.alteration_types)} involving {', '.join(x.genes)} on any NGS report"
+        f"{' (functional only)' if x.require_functional else ''}; negative needs "
+        f"{x.negative_requires.replace('_', ' ')} (not tested is not negative)",
+        "time axis": f"time zero = {spec.time_axis.primary_index.replace('_', ' ')}; delayed entry at the first NGS "
+        f"report; death month imputed to day {spec.time_axis.death_day_of_month}; months = days / "
+        f"{spec.time_axis.days_per_month:g}",
+        "matching": f"1:{m.ratio} {'with' if m.replace else 'without'} replacement; exact on "
+        f"{', '.join(m.exact) or 'nothing'}; nearest neighbour on the logit PS of "
+        f"{', '.join(c.name for c in m.ps_covariates)}; caliper "
+        f"{'none' if m.caliper_sd is None else f'{m.caliper_sd:g} SD'}; {m.order} PS first; balance: |SMD| <= "
+        f"{m.balance_smd_threshold:g}{' (blocking)' if m.balance_blocking else ' (warn)'}",
+        "survival": f"Kaplan-Meier, CI transform {s.conf_type}; landmarks at {months} months; RMST to "
+        f"{s.rmst_tau_months:g} months; Cox (Efron) with Wald, LR and score P; {s.robustness_match_orders} random "
+        "match orders for robustness",
+    }
+    summary.update({f"analysis: {a.id}": a.description for a in spec.analyses})
+    mc = spec.privacy.min_cell_count
+    summary["small-cell suppression"] = f"patient counts 1-{mc - 1} shown as <{mc}"
+    summary["spec hash (sha256)"] = spec.spec_hash
+    return summary
+
+
+def _cell(r: dict[str, Any] | None, arm: str, min_cell: int) -> str:
+    """One Table 1 cell: n (%) for levels, median [IQR] for continuous rows, the arm size for the count row."""
+    if r is None:
+        return "0 (0.0%)"
+    n = int(r[f"n_{arm}"])
+    if r["kind"] == "continuous":
+        med = r[f"median_{arm}"]
+        return "-" if med is None else f"{med:.1f} [{r[f'q1_{arm}']:.1f}, {r[f'q3_{arm}']:.1f}]"
+    shown = count_text(n, min_cell)
+    pct = r[f"pct_{arm}"]
+    if r["kind"] == "count" or shown.startswith("<") or pct is None:
+        return shown
+    return f"{shown} ({pct:.1f}%)"
+
+
+def _smd(r: dict[str, Any] | None) -> str:
+    if r is None:
+        return "0.000"
+    return "-" if r["smd"] is None else f"{r['smd']:.3f}"
+
+
+def table_one_html(before: pl.DataFrame, after: pl.DataFrame | None, spec: StudySpec) -> str:
+    """Table 1 (``id="table-one"``): exposed vs all eligible comparators with SMD, then the matched cohort with SMD.
+
+    ``before`` is ``marts.baseline_characteristics``, ``after`` the same table for ``marts.matched_cohort``. A level
+    absent from the matched cohort is 0 in both matched arms (SMD 0). The matched exposed column is shown only when
+    some exposed patients went unmatched.
+    """
+    mc = spec.privacy.min_cell_count
+    exp, comp = spec.arms.exposed, spec.arms.comparator
+    after_rows = {(r["covariate"], r["level"]): r for r in (after.to_dicts() if after is not None else [])}
+    n_before = before.filter(pl.col("covariate") == "patients").to_dicts()
+    n_after = after_rows.get(("patients", None))
+    show_matched_exposed = bool(n_after and n_before and n_after["n_exposed"] != n_before[0]["n_exposed"])
+    head = ["covariate", "level", f"{exp}", f"{comp}, all eligible", "SMD before"]
+    if after is not None:
+        head += [f"{exp}, matched"] if show_matched_exposed else []
+        head += [f"{comp}, matched", "SMD after"]
+    rows = []
+    for r in before.sort("row_order").to_dicts():
+        a = after_rows.get((r["covariate"], r["level"])) if after is not None else None
+        cells = [r["covariate"], r["level"] or "", _cell(r, "exposed", mc)]
+        cells += [_cell(r, "comparator", mc), _smd(r)]
+        if after is not None:
+            cells += [_cell(a, "exposed", mc)] if show_matched_exposed else []
+            cells += [_cell(a, "comparator", mc), _smd(a)]
+        tds = [f"<td>{html.escape(c)}</td>" for c in cells[:2]] + [
+            f"<td class='num'>{html.escape(c)}</td>" for c in cells[2:]
+        ]
+        rows.append("<tr>" + "".join(tds) + "</tr>")
+    thead = "".join(f"<th>{html.escape(h)}</th>" for h in head)
+    return (
+        f"<table id='table-one'><thead><tr>{thead}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        "<p class='muted'>n (%) per level; continuous: median [Q1, Q3] (R type 7). SMD, exposed minus comparator: "
+        "continuous (m1-m0)/sqrt((s1^2+s0^2)/2), levels (p1-p0)/sqrt((p1(1-p1)+p0(1-p0))/2). "
+        f"Counts below {mc} are shown as &lt;{mc} (their % hidden).</p>"
+    )
+
+
+def survival_summary_html(summary: pl.DataFrame, min_cell: int) -> str:
+    """Median OS and RMST (with 95% CIs) and the RMST difference per analysis and arm (``id="survival-summary"``)."""
+    rows = [
+        {
+            "analysis": r["analysis"],
+            "arm": r["arm"],
+            "n": r["n"],
+            "events": r["events"],
+            "median OS, months (95% CI)": estimate_ci(r["median"], r["median_ci_lower"], r["median_ci_upper"]),
+            f"RMST to {r['rmst_tau']:g} mo (95% CI)": estimate_ci(r["rmst"], r["rmst_ci_lower"], r["rmst_ci_upper"]),
+            "RMST difference (95% CI)": estimate_ci(
+                r["rmst_difference"], r["rmst_difference_ci_lower"], r["rmst_difference_ci_upper"]
+            ),
+        }
+        for r in summary.to_dicts()
+    ]
+    return (
+        frame_to_html(pl.DataFrame(rows), count_columns=("n", "events"), min_cell=min_cell, table_id="survival-summary")
+        + "<p class='muted'>NR: not reached (or the CI limit is not estimable).</p>"
+    )
+
+
+def landmarks_html(landmarks: pl.DataFrame, min_cell: int) -> str:
+    rows = [
+        {
+            "arm": r["arm"],
+            "month": f"{r['time_months']:g}",
+            "survival (95% CI)": estimate_ci(r["survival"], r["ci_lower"], r["ci_upper"], 3),
+            "at risk": r["n_at_risk"],
+        }
+        for r in landmarks.sort("arm", "time_months").to_dicts()
+    ]
+    return frame_to_html(pl.DataFrame(rows), count_columns=("at risk",), min_cell=min_cell, table_id="landmarks")
+
+
+def hazard_ratio_html(hazard_ratios: pl.DataFrame, min_cell: int) -> str:
+    """Every analysis and model: HR (95% Wald CI) and the Wald, likelihood-ratio and score P values, labelled."""
+    rows = [
+        {
+            "analysis": r["analysis"],
+            "model": r["model"],
+            "status": status_html(r["status"]),
+            "HR (95% Wald CI)": estimate_ci(r["hr"], r["hr_ci_lower"], r["hr_ci_upper"], 3),
+            "P Wald": fmt_p(r["p_wald"]),
+            "P likelihood ratio": fmt_p(r["p_lr"]),
+            "P score": fmt_p(r["p_score"]),
+            "n exposed": r["n_exposed"],
+            "n comparator": r["n_comparator"],
+            "warnings": r["warnings"] or r.get("reason") or "",
+        }
+        for r in hazard_ratios.to_dicts()
+    ]
+    return frame_to_html(
+        pl.DataFrame(rows),
+        count_columns=("n exposed", "n comparator"),
+        min_cell=min_cell,
+        html_columns=("status",),
+        table_id="hazard-ratio-table",
+    )
+
+
+def diagnostics_html(
+    diagnostics: pl.DataFrame, balance: pl.DataFrame, hazard_ratios: pl.DataFrame, spec: StudySpec
+) -> str:
+    """Matching and survival diagnostics with PASS / WARN against thresholds stated in the spec or the mart."""
+    threshold = spec.matching.balance_smd_threshold
+    after = balance.with_columns(pl.col("smd_after").abs().alias("abs_smd"))
+    worst = after["abs_smd"].drop_nulls().max()
+    imbalanced = after.filter(pl.col("abs_smd") > threshold)
+    names = ", ".join(f"{r['covariate']}={r['level']}" if r["level"] else r["covariate"] for r in imbalanced.to_dicts())
+    flagged = hazard_ratios.filter(pl.col("warnings").fill_null("") != "")
+    rows = [
+        {
+            "analysis": "matched cohort",
+            "diagnostic": "covariate balance after matching",
+            "statistic": worst,
+            "threshold": f"|SMD| <= {threshold:g}",
+            "status": status_html("warn" if imbalanced.height else "pass"),
+            "detail": f"max |SMD| {fmt(worst)}; above threshold: {names or 'none'}",
+        },
+        {
+            "analysis": "all",
+            "diagnostic": "Cox fit cross-checked with lifelines",
+            "statistic": None,
+            "threshold": "HR within 1%",
+            "status": status_html("warn" if flagged.height else "pass"),
+            "detail": "; ".join(f"{r['analysis']}/{r['model']}: {r['warnings']}" for r in flagged.to_dicts())
+            or "no differences",
+        },
+    ]
+    rows += [
+        {
+            "analysis": r["analysis"],
+            "diagnostic": r["diagnostic"],
+            "statistic": r["statistic"],
+            "threshold": "-" if r["threshold_p"] is None else f"P >= {r['threshold_p']:g}",
+            "status": status_html(r["status"]),
+            "detail": f"P = {fmt(r['p_value'], 4)}. {r['description']}",
+        }
+        for r in diagnostics.to_dicts()
+    ]
+    return frame_to_html(pl.DataFrame(rows), html_columns=("status",), table_id="diagnostics-table")
+
+
+def quality_html(qa: pl.DataFrame | None, data_docs_href: str | None, data_cut_id: str) -> str:
+    """Checks and failures per relation, tag and severity for the latest quality run of this data cut, the failed
+    rules by name, and a link to the Great Expectations Data Docs."""
+    link = (
+        f"<p><a id='data-docs-link' href='{html.escape(data_docs_href)}'>Great Expectations Data Docs</a> "
+        "(local, every expectation with its result)</p>"
+        if data_docs_href
+        else "<p class='muted'>Data Docs not available.</p>"
+    )
+    if qa is None or qa.is_empty():
+        return "<p>No quality results recorded.</p>" + link
+    cut = qa.filter(pl.col("data_cut_id") == data_cut_id) if "data_cut_id" in qa.columns else qa
+    cut = cut if cut.height else qa
+    latest = cut.group_by("run_id").agg(pl.col("evaluated_at").max()).sort("evaluated_at")["run_id"][-1]
+    run = cut.filter(pl.col("run_id") == latest)
+    by = (
+        run.group_by("relation")
+        .agg(
+            pl.len().alias("checks"),
+            pl.col("tag").unique().sort().str.join(", ").alias("tags"),
+            (~pl.col("passed") & (pl.col("severity") == "error")).sum().alias("failed (error)"),
+            (~pl.col("passed") & (pl.col("severity") != "error")).sum().alias("failed (warn)"),
+        )
+        .sort("relation")
+    )
+    failed = run.filter(~pl.col("passed")).select("relation", "rule", "severity", "unexpected_count")
+    n_failed = failed.height
+    verdict = status_html("pass" if n_failed == 0 else "warn" if (failed["severity"] != "error").all() else "fail")
+    summary = (
+        f"<p>Run {html.escape(str(latest))}: {run.height} checks, {n_failed} failed {verdict}</p>"
+        + frame_to_html(by, table_id="quality-summary")
+    )
+    if n_failed:
+        summary += "<h3>Failed checks</h3>" + frame_to_html(failed, count_columns=("unexpected_count",))
+    return summary + link
+
+
+def robustness_html(robust: pl.DataFrame | None) -> str | None:
+    if robust is None or not robust["hr"].drop_nulls().len():
+        return None
+    hr = robust["hr"].drop_nulls()
+    stats = pl.DataFrame(
+        {
+            "match orders": [robust.height],
+            "HR median": [hr.median()],
+            "HR 2.5th percentile": [hr.quantile(0.025)],
+            "HR 97.5th percentile": [hr.quantile(0.975)],
+        }
+    )
+    return frame_to_html(stats) + (
+        "<p class='muted'>The primary HR re-estimated after matching the exposed patients in random orders "
+        "(the greedy match depends on the order).</p>"
+    )
