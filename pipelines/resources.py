@@ -11,6 +11,8 @@ Defaults put everything under the project's git-ignored ``data/`` folder:
 | study spec | ``RWE_STUDY_SPEC`` | ``pipelines/studies/ntrk_hibar2022.yaml`` |
 | Great Expectations project root (the GX project is ``<root>/gx``, Data Docs under it) | ``RWE_GX_ROOT`` | ``<data>`` |
 | reports | ``RWE_REPORTS_DIR`` | ``<data>/reports`` |
+| DuckDB threads (0: one per core) | ``RWE_DUCKDB_THREADS`` | ``0`` |
+| DuckDB memory limit (e.g. ``8GB``; empty: 80% of RAM) | ``RWE_DUCKDB_MEMORY_LIMIT`` | empty |
 """
 
 from __future__ import annotations
@@ -56,6 +58,8 @@ class StudyResource(dg.ConfigurableResource):  # type: ignore[misc]
     gx_dir: str
     reports_dir: str
     lock_timeout_s: float = 24 * 3600.0
+    duckdb_threads: int = 0
+    duckdb_memory_limit: str = ""
 
     _cut: str = PrivateAttr(default="")
     _run_id: str = PrivateAttr(default="")
@@ -75,7 +79,9 @@ class StudyResource(dg.ConfigurableResource):  # type: ignore[misc]
         return Path(self.reports_dir) / self.data_cut / "study_report.html"
 
     def connect(self, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-        return warehouse.connect(self.warehouse_path, read_only=read_only)
+        return warehouse.connect(
+            self.warehouse_path, read_only=read_only, threads=self.duckdb_threads, memory_limit=self.duckdb_memory_limit
+        )
 
     def spec(self) -> StudySpec:
         return load_spec(self.spec_path)
@@ -155,6 +161,8 @@ def study_resource_from_env(environ: dict[str, str] | None = None) -> StudyResou
         spec_path=str(Path(env.get("RWE_STUDY_SPEC", DEFAULT_SPEC)).resolve()),
         gx_dir=str(Path(env.get("RWE_GX_ROOT", data)).resolve()),
         reports_dir=str(Path(env.get("RWE_REPORTS_DIR", data / "reports")).resolve()),
+        duckdb_threads=int(env.get("RWE_DUCKDB_THREADS", "0")),
+        duckdb_memory_limit=env.get("RWE_DUCKDB_MEMORY_LIMIT", ""),
     )
 
 

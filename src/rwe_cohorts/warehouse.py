@@ -40,11 +40,22 @@ class TableInfo:
     columns: tuple[tuple[str, str], ...]
 
 
-def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse file (creating parent folders) and make sure every schema exists."""
+def connect(
+    path: Path | str, *, read_only: bool = False, threads: int = 0, memory_limit: str = ""
+) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse file (creating parent folders) and make sure every schema exists.
+
+    ``threads`` (0: DuckDB's default, one per core) and ``memory_limit`` (e.g. ``"8GB"``; empty: DuckDB's default,
+    80% of RAM) bound the engine; results do not depend on them.
+    """
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    config: dict[str, Any] = {}
+    if threads:
+        config["threads"] = int(threads)
+    if memory_limit:
+        config["memory_limit"] = memory_limit
+    con = duckdb.connect(str(path), read_only=read_only, config=config)
     if not read_only:
         for schema in SCHEMAS:
             con.execute(f"create schema if not exists {schema}")

@@ -4,15 +4,18 @@ of the analysts' database during runs, ``rwe status``, and the asset graph pinne
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+import polars as pl
 import pytest
 
 from pipelines.definitions import defs
@@ -20,6 +23,7 @@ from pipelines.ingest.schedules import monthly_latest_cut
 from pipelines.ingest.sensors import landing_sensor
 from pipelines.partitions import DATA_CUTS
 from pipelines.resources import StudyResource, study_resource_from_env
+from rwe_cohorts.ingest import sha256_file
 from rwe_cohorts.synth import generate_delivery
 from rwe_cohorts.warehouse import PROJECT_ROOT
 
@@ -108,31 +112,69 @@ def _rwe(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def test_two_runs_launched_together_both_finish_one_after_the_other(
+def _shuffled_copy(source: Path, target: Path, cut_id: str) -> None:
+    """The same delivery with every table's rows in another order, under another data cut id (manifest re-sealed)."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("truth"))
+    manifest = json.loads((target / "manifest.json").read_text())
+    manifest["data_cut_id"] = cut_id
+    for entry in manifest["tables"]:
+        path = target / entry["file"]
+        frame = pl.read_parquet(path)
+        frame.sample(fraction=1.0, shuffle=True, seed=99).write_parquet(path)
+        entry["sha256"] = sha256_file(path)
+    (target / "manifest.json").write_text(json.dumps(manifest, indent=1))
+
+
+def _ledger(root: Path, cut: str) -> list[tuple[str, str, str, dt.datetime, dt.datetime, str]]:
+    con = duckdb.connect(str(root / "data" / "warehouse" / f"{cut}.duckdb"), read_only=True)
+    try:
+        return con.execute(
+            "select run_id, launched_by, status, started_at, finished_at, mart_hashes from marts.study_runs "
+            "order by started_at"
+        ).fetchall()
+    finally:
+        con.close()
+
+
+def test_two_runs_launched_together_finish_in_order_reproducibly_and_leave_other_cuts_alone(
     ntrk_run: Path, rwe_env: Callable[[Path], dict[str, str]]
 ) -> None:
-    env = rwe_env(ntrk_run)
+    """Two data cuts launched together: the same delivery shuffled (row order) and run on one DuckDB thread, and the
+    original cut re-run. Both finish, one after the other, without a lock error; a reader holding the published file
+    keeps its old state; the shuffled cut's marts are identical to the original's; the re-run leaves the other cut's
+    warehouse and published rows untouched and reproduces its own marts."""
+    shuffled = "2021-03-31-shuffled"
+    landing = ntrk_run / "data" / "landing"
+    _shuffled_copy(landing / "cut_2021-03-31", landing / f"cut_{shuffled}", shuffled)
+    reference = json.loads(_ledger(ntrk_run, "2021-03-31")[-1][5])
     published = ntrk_run / "data" / "analytics.duckdb"
     reader = duckdb.connect(str(published), read_only=True)
     before = reader.execute("select count(*) from marts.study_runs").fetchone()
-    first, second = _rwe(env, "run"), _rwe(env, "run", "--data-cut", "2021-03-31")
+
+    env = rwe_env(ntrk_run)
+    first = _rwe({**env, "RWE_DUCKDB_THREADS": "1"}, "run", "--data-cut", shuffled)
+    time.sleep(1.0)  # arrives second: runs second
+    second = _rwe(env, "run", "--data-cut", "2021-03-31")
     outs = [p.communicate(timeout=900) for p in (first, second)]
     assert [first.returncode, second.returncode] == [0, 0], "\n".join(err[-2000:] for _, err in outs)
     for _, err in outs:  # neither DuckDB's nor SQLite's lock error, even transiently
         assert "Could not set lock" not in err and "database is locked" not in err
-    # the reader opened before both runs still sees its old, consistent state
     assert reader.execute("select count(*) from marts.study_runs").fetchone() == before
     reader.close()
 
+    (shuffled_run,) = _ledger(ntrk_run, shuffled)
+    rerun = _ledger(ntrk_run, "2021-03-31")[-1]
+    assert shuffled_run[2] == rerun[2] == "succeeded" and shuffled_run[1] == rerun[1] == "rwe run"
+    assert shuffled_run[4] <= rerun[3], "the second run starts after the first has finished"
+    assert json.loads(shuffled_run[5]) == reference, "row order and thread count changed a mart"
+    assert json.loads(rerun[5]) == reference, "re-running the cut changed its marts"
+    shuffled_file = ntrk_run / "data" / "warehouse" / f"{shuffled}.duckdb"
+    assert dt.datetime.fromtimestamp(shuffled_file.stat().st_mtime, dt.UTC).replace(tzinfo=None) < rerun[3]
+
     con = duckdb.connect(str(published), read_only=True)
-    rows = con.execute(
-        "select run_id, launched_by, status, started_at, finished_at from marts.study_runs "
-        "where data_cut_id = '2021-03-31' order by started_at desc limit 2"
-    ).fetchall()
+    cuts = dict(con.execute("select data_cut_id, count(*) from marts.hazard_ratios group by 1").fetchall())
     con.close()
-    later, earlier = rows
-    assert {later[2], earlier[2]} == {"succeeded"} and {later[1], earlier[1]} == {"rwe run"}
-    assert earlier[4] <= later[3], "the second run starts after the first has finished"
+    assert cuts["2021-03-31"] == cuts[shuffled] > 0, "both cuts published side by side"
 
     status = subprocess.run(
         [sys.executable, "-m", "pipelines.cli", "status"],
@@ -143,8 +185,9 @@ def test_two_runs_launched_together_both_finish_one_after_the_other(
         timeout=120,
     )
     assert status.returncode == 0, status.stderr
-    line = next(x for x in status.stdout.splitlines() if x.startswith("2021-03-31"))
-    assert later[0][:8] in line and "SUCCESS" in line and line.rstrip().endswith("yes")
+    lines = {x.split()[0]: x for x in status.stdout.splitlines()[1:] if x.strip()}
+    for cut, run in (("2021-03-31", rerun), (shuffled, shuffled_run)):
+        assert run[0][:8] in lines[cut] and "SUCCESS" in lines[cut] and lines[cut].rstrip().endswith("yes")
 
 
 # --- the asset graph ------------------------------------------------------------------------------------------------
