@@ -136,11 +136,24 @@ class Published(_Frozen):
     model_config = ConfigDict(frozen=True, extra="allow")
 
 
+class CbioportalSource(_Frozen):
+    """How a public cBioPortal study is converted into a delivery (``rwe_cohorts.cbioportal``): which structural
+    variants make a sample NTRK fusion-positive, which date is time zero, and the date the synthesised calendar
+    starts from (cBioPortal gives months and days, not dates)."""
+
+    fusion_strictness: Literal["any_sv", "named_partner", "confirmed"] = "named_partner"
+    time_origin: Literal["auto", "sequencing", "diagnosis"] = "auto"
+    anchor_date: dt.date = dt.date(2000, 1, 1)
+
+
 class StudySpec(_Frozen):
     study_id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: str
     reference: str
-    source: Literal["synthetic_cgdb"]
+    source: Literal["synthetic_cgdb", "cbioportal"]
+    # Options of the cBioPortal source (defaults filled in when source is cbioportal; absent otherwise, so the
+    # resolved form and hash of a synthetic-CGDB spec do not change).
+    cbioportal: CbioportalSource | None = None
     arms: Arms
     eligibility: Eligibility
     exposure: Exposure
@@ -151,6 +164,19 @@ class StudySpec(_Frozen):
     analyses: tuple[Analysis, ...] = Field(min_length=1)
     privacy: Privacy
     published: Published | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _source_defaults(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("source") == "cbioportal" and data.get("cbioportal") is None:
+            return {**data, "cbioportal": {}}
+        return data
+
+    @model_validator(mode="after")
+    def _source_options(self) -> StudySpec:
+        if self.source != "cbioportal" and self.cbioportal is not None:
+            raise ValueError(f"cbioportal options are only valid with source: cbioportal (source is {self.source!r})")
+        return self
 
     @model_validator(mode="after")
     def _analyses(self) -> StudySpec:
@@ -164,7 +190,10 @@ class StudySpec(_Frozen):
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved spec (defaults filled in) as plain JSON-compatible data."""
-        return self.model_dump(mode="json")
+        data = self.model_dump(mode="json")
+        if data.get("cbioportal") is None:
+            data.pop("cbioportal", None)
+        return data
 
     @property
     def spec_hash(self) -> str:
