@@ -21,7 +21,8 @@ from rwe_cohorts.warehouse import CONTRACTS_ROOT, list_tables
 )
 def analytics_database(context: dg.AssetExecutionContext, study: StudyResource) -> dg.MaterializeResult:
     """This data cut's ``marts`` and ``qa`` in ``<data>/analytics.duckdb`` (other cuts kept; atomic replace; table and
-    column comments from the data contracts; patient-level marts left out). Downstream of the report, so it runs only
+    column comments from the data contracts; small counts suppressed as the contracts say; patient-level marts left
+    out). Downstream of the report, so it runs only
     after every blocking check upstream has passed. Records the run as succeeded, with a content hash per mart, in
     ``marts.study_runs`` first, so the published ledger includes this run."""
     run_id = context.run.run_id
@@ -34,6 +35,7 @@ def analytics_database(context: dg.AssetExecutionContext, study: StudyResource) 
             Path(study.published_path),
             load_contracts(CONTRACTS_ROOT),
             data_cut_id=study.data_cut,
+            min_cell=study.spec().privacy.min_cell_count,
         )
     return dg.MaterializeResult(
         metadata={

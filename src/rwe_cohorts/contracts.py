@@ -44,6 +44,11 @@ class Column:
     pattern: str | None = None
     min: float | None = None
     max: float | None = None
+    small_cell: str | None = None
+    derived_from: tuple[str, ...] = ()
+
+
+SMALL_CELL_KINDS = ("count", "derived", "withheld")
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,7 @@ class Contract:
     columns: tuple[Column, ...]
     foreign_keys: tuple[ForeignKey, ...] = ()
     rules: tuple[Rule, ...] = ()
+    complementary: tuple[Mapping[str, Any], ...] = ()
     path: Path | None = field(default=None, compare=False)
 
     @property
@@ -108,7 +114,16 @@ def _parse(raw: Mapping[str, Any], path: Path) -> Contract:
     for key in ("relation", "description", "grain", "primary_key", "columns"):
         if key not in raw:
             errors.append(f"missing key {key!r}")
-    unknown = set(raw) - {"relation", "description", "grain", "primary_key", "columns", "foreign_keys", "rules"}
+    unknown = set(raw) - {
+        "relation",
+        "description",
+        "grain",
+        "primary_key",
+        "columns",
+        "foreign_keys",
+        "rules",
+        "complementary",
+    }
     if unknown:
         errors.append(f"unknown keys {sorted(unknown)}")
     if errors:
@@ -134,8 +149,12 @@ def _parse(raw: Mapping[str, Any], path: Path) -> Contract:
                 pattern=c.get("pattern"),
                 min=c.get("min"),
                 max=c.get("max"),
+                small_cell=c.get("small_cell"),
+                derived_from=tuple(c.get("derived_from") or ()),
             )
         )
+        if c.get("small_cell") not in (None, *SMALL_CELL_KINDS):
+            errors.append(f"column {c['name']!r}: small_cell must be one of {SMALL_CELL_KINDS}")
     names = [c.name for c in columns]
     if len(set(names)) != len(names):
         errors.append("duplicate column names")
@@ -199,6 +218,7 @@ def _parse(raw: Mapping[str, Any], path: Path) -> Contract:
         columns=tuple(columns),
         foreign_keys=tuple(fks),
         rules=tuple(rules),
+        complementary=tuple(dict(r) for r in raw.get("complementary") or ()),
         path=path,
     )
 

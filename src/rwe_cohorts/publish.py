@@ -21,9 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from rwe_cohorts.contracts import Contract
 from rwe_cohorts.runs import LEDGER
+from rwe_cohorts.suppression import DISPLAY_SUFFIX, suppress_frame
 from rwe_cohorts.warehouse import check_identifier
 
 PUBLISHED_SCHEMAS = ("marts", "qa")
@@ -72,9 +74,21 @@ def _describe(con: duckdb.DuckDBPyConnection, relation: str, contract: Contract 
     for column in contract.columns:
         if column.name in names and column.name != "data_cut_id":
             unit = f" [{column.unit}]" if column.unit else ""
+            note = {
+                "count": " (small-cell suppressed: NULL when 1 to min_cell-1; see the _display column)",
+                "derived": " (NULL when a count it is computed from is suppressed)",
+                "withheld": " (withheld from the analysts' database: always NULL)",
+            }.get(column.small_cell or "", "")
             con.execute(
-                f"comment on column {relation}.{check_identifier(column.name)} is {_quote(column.description + unit)}"
+                f"comment on column {relation}.{check_identifier(column.name)} is "
+                f"{_quote(column.description + unit + note)}"
             )
+            display = column.name + DISPLAY_SUFFIX
+            if column.small_cell == "count" and display in names:
+                con.execute(
+                    f"comment on column {relation}.{check_identifier(display)} is "
+                    f"{_quote(f'{column.name} as shown to readers: the count, or <min_cell when suppressed')}"
+                )
 
 
 def _catalog(con: duckdb.DuckDBPyConnection) -> str:
@@ -113,11 +127,13 @@ def publish(
     data_cut_id: str,
     schemas: Sequence[str] = PUBLISHED_SCHEMAS,
     include_restricted: bool = False,
+    min_cell: int | None = None,
 ) -> PublishResult:
     """Replace data cut ``data_cut_id`` in the analysts' database with the warehouse's ``schemas``, atomically.
 
     Rows of other data cuts are kept. A warehouse table that carries ``data_cut_id`` itself contributes only its rows
-    of this cut; any other table gets the column. Returns the tables and this cut's rows per table.
+    of this cut; any other table gets the column. With ``min_cell``, counts and derived values are suppressed as
+    their contracts say (``rwe_cohorts.suppression``). Returns the tables and this cut's rows per table.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -144,6 +160,13 @@ def publish(
                     new = f"select * from src.{relation} where data_cut_id = $cut"
                 else:
                     new = f"select $cut::varchar as data_cut_id, * from src.{relation}"
+                contract = contracts.get(relation)
+                if min_cell and contract is not None and any(c.small_cell for c in contract.columns):
+                    current = pl.from_arrow(con.execute(new, {"cut": data_cut_id}).to_arrow_table())
+                    assert isinstance(current, pl.DataFrame)
+                    frame = suppress_frame(current, contract, min_cell)
+                    con.register("published_frame", frame.to_arrow())
+                    new = "select * from published_frame where data_cut_id = $cut"
                 if relation in existing:
                     con.execute(
                         f"create table {relation}__next as select * from {relation} where data_cut_id <> $cut "
@@ -154,6 +177,7 @@ def publish(
                     con.execute(f"alter table {relation}__next rename to {relation.split('.', 1)[1]}")
                 else:
                     con.execute(f"create table {relation} as {new}", {"cut": data_cut_id})
+                con.execute("drop view if exists published_frame")
                 count = con.execute(f"select count(*) from {relation} where data_cut_id = ?", [data_cut_id]).fetchone()
                 rows[relation] = int(count[0]) if count else 0
                 _describe(con, relation, contracts.get(relation))
