@@ -35,5 +35,8 @@ test: install
 dev: install
 	$(UV) run --frozen dagster dev
 
+bench: install
+	$(UV) run --frozen rwe bench --sizes $(or $(SIZES),58001,1000000) --repeats $(or $(REPEATS),3,1)
+
 clean:
 	rm -rf data .venv .tools

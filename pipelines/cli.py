@@ -72,6 +72,38 @@ def cmd_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ingest_cbioportal(args: argparse.Namespace) -> int:
+    from pipelines.resources import study_resource_from_env
+    from rwe_cohorts.cbioportal import CbioportalStudyError, land_cbioportal_study
+    from rwe_cohorts.spec import load_spec
+
+    study = study_resource_from_env()
+    spec = load_spec(args.spec or study.spec_path)
+    if spec.source != "cbioportal":
+        print(
+            f"rwe ingest-cbioportal: the study spec {args.spec or study.spec_path} has source {spec.source!r}; use a "
+            "cbioportal spec (e.g. pipelines/studies/ntrk_cbioportal.yaml via --spec or RWE_STUDY_SPEC)",
+            file=sys.stderr,
+        )
+        return 2
+    cut = dt.date.fromisoformat(args.data_cut) if args.data_cut else None
+    try:
+        summary = land_cbioportal_study(Path(args.study_dir), Path(study.landing_dir), spec, data_cut_date=cut)
+    except CbioportalStudyError as exc:
+        print(f"rwe ingest-cbioportal: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote delivery {summary.data_cut_id} to {Path(study.landing_dir) / summary.delivery_folder}")
+    print(f"time axis: {summary.time_axis_statement}")
+    print(f"then: RWE_STUDY_SPEC={args.spec or study.spec_path} rwe run --data-cut {summary.data_cut_id}")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from pipelines.bench import run_bench
+
+    return run_bench(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rwe", description="rwe-cohorts: matched-cohort survival evidence")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -93,6 +125,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     status = sub.add_parser("status", help="list data cuts, their last run and check outcomes")
     status.set_defaults(func=cmd_status)
+
+    cbio = sub.add_parser(
+        "ingest-cbioportal", help="convert a downloaded cBioPortal study folder into a delivery in the landing area"
+    )
+    cbio.add_argument("study_dir", help="the study folder (meta_study.txt, data_clinical_*.txt, data_sv.txt, ...)")
+    cbio.add_argument("--spec", help="a study spec with source: cbioportal (default: RWE_STUDY_SPEC)")
+    cbio.add_argument("--data-cut", help="data cut date YYYY-MM-DD (default: the last date in the study)")
+    cbio.set_defaults(func=cmd_ingest_cbioportal)
+
+    from pipelines.bench import add_arguments as bench_arguments
+
+    bench = sub.add_parser("bench", help="end-to-end benchmark: generate each size, run the study, time every stage")
+    bench_arguments(bench)
+    bench.set_defaults(func=cmd_bench)
     return parser
 
 
