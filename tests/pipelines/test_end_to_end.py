@@ -171,3 +171,30 @@ def test_failed_blocking_check_stops_the_run_and_names_table_rule_and_keys(study
     assert re.search(r"e\.g\. F[0-9A-F]{12}", run.stderr), "example keys are named"
     assert published.read_bytes() == published_before
     assert sorted(p.name for p in report_dir.iterdir()) == reports_before, "no report for the rejected cut"
+
+
+def test_no_published_aggregate_shows_a_small_count(study_run: Path) -> None:
+    """Every count column of every published table is 0, at least the spec's minimum cell count, or suppressed; the
+    example keys of QA results are withheld; the report's own suppression is tested in tests/unit."""
+    import polars as pl
+
+    from rwe_cohorts.suppression import leaked_small_counts
+
+    spec = load_spec(study_run / "spec.yaml")
+    contracts = load_contracts(CONTRACTS_ROOT)
+    con = duckdb.connect(str(study_run / "data" / "analytics.duckdb"), read_only=True)
+    leaks: list[str] = []
+    suppressed = 0
+    for schema, table in con.execute("select schema_name, table_name from duckdb_tables()").fetchall():
+        contract = contracts.get(f"{schema}.{table}")
+        if contract is None:
+            continue
+        frame = pl.from_arrow(con.sql(f"select * from {schema}.{table}").to_arrow_table())
+        assert isinstance(frame, pl.DataFrame)
+        leaks += leaked_small_counts(frame, contract, spec.privacy.min_cell_count)
+        suppressed += sum(frame[c].str.starts_with("<").sum() for c in frame.columns if c.endswith("_display"))
+    keys = con.execute("select count(*) from qa.expectation_results where example_keys is not null").fetchone()
+    con.close()
+    assert leaks == []
+    assert suppressed > 0, "the default study has small cells (NTRK+ attrition, Table 1 levels): some are suppressed"
+    assert keys == (0,)
