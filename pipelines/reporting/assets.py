@@ -27,7 +27,7 @@ REPORT_INPUTS = (
     deps=[key(r) for r in REPORT_INPUTS],
     partitions_def=data_cuts,
 )
-def study_report(study: StudyResource) -> dg.MaterializeResult:
+def study_report(context: dg.AssetExecutionContext, study: StudyResource) -> dg.MaterializeResult:
     """Render ``<reports>/<data cut>/study_report.html`` (written to a temporary file, then renamed atomically)."""
     spec = study.spec()
     docs = Path(study.gx_dir) / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
@@ -52,4 +52,21 @@ def study_report(study: StudyResource) -> dg.MaterializeResult:
     tmp = out.with_suffix(".html.tmp")
     tmp.write_text(html)
     tmp.replace(out)
-    return dg.MaterializeResult(metadata={"path": dg.MetadataValue.path(str(out)), "bytes": len(html)})
+    with study.connect(read_only=True) as con:
+        qa = con.execute(
+            "select coalesce(sum(n_checks), 0), coalesce(sum(n_failed) filter (where severity = 'error'), 0), "
+            "coalesce(sum(n_failed) filter (where severity = 'warn'), 0) from qa.qa_summary where run_id = ?",
+            [context.run.run_id],
+        ).fetchone()
+    checks, failed_error, failed_warn = qa if qa else (0, 0, 0)
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(out)),
+            "bytes": len(html),
+            "data_docs": dg.MetadataValue.path(str(docs)),
+            "qa_summary": dg.MetadataValue.md(
+                f"{checks} data-quality checks in this run: {failed_error} failed at error severity, "
+                f"{failed_warn} at warn severity (`qa.qa_summary`, `qa.expectation_results`; Data Docs linked above)"
+            ),
+        }
+    )
