@@ -100,6 +100,8 @@ class StudyResource(dg.ConfigurableResource):  # type: ignore[misc]
         self._run_id = run.run_id
         if not self._cut:
             return
+        spec = self.spec()  # an invalid spec stops the run here, before it queues for the lock
+        contract = load_contracts(warehouse.CONTRACTS_ROOT, "marts")[runs.LEDGER]
         stack = ExitStack()
         log = context.log
         stack.enter_context(
@@ -110,24 +112,26 @@ class StudyResource(dg.ConfigurableResource):  # type: ignore[misc]
                 on_wait=lambda holder: log.info(f"waiting for the run lock (queued behind {holder})") if log else None,
             )
         )
+        try:
+            with self.connect() as con:
+                stale = runs.start_run(
+                    con,
+                    contract,
+                    runs.RunStart(
+                        run_id=run.run_id,
+                        data_cut_id=self._cut,
+                        study_id=spec.study_id,
+                        spec_hash=spec.spec_hash,
+                        spec_json=spec_json(spec),
+                        code_version=code_version(),
+                        package_versions=package_versions(),
+                        launched_by=launched_by(run.tags),
+                    ),
+                )
+        except BaseException:
+            stack.close()  # Dagster does not tear down a resource whose setup raised: release the lock here
+            raise
         self._stack = stack
-        spec = self.spec()
-        contract = load_contracts(warehouse.CONTRACTS_ROOT, "marts")[runs.LEDGER]
-        with self.connect() as con:
-            stale = runs.start_run(
-                con,
-                contract,
-                runs.RunStart(
-                    run_id=run.run_id,
-                    data_cut_id=self._cut,
-                    study_id=spec.study_id,
-                    spec_hash=spec.spec_hash,
-                    spec_json=spec_json(spec),
-                    code_version=code_version(),
-                    package_versions=package_versions(),
-                    launched_by=launched_by(run.tags),
-                ),
-            )
         if stale and log:
             log.warning(f"{stale} earlier run(s) of data cut {self._cut} never finished; marked interrupted")
 

@@ -7,6 +7,7 @@ The raw layer also compares each table's row count with the previous data cut (`
 are kept in ``qa.delivery_row_counts``) and reports it with that table's suite.
 """
 
+import re
 from pathlib import Path
 
 import dagster as dg
@@ -32,11 +33,32 @@ from rwe_cohorts.warehouse import CONTRACTS_ROOT
 GENOMICS = "genomic_plausibility"
 
 
-def _result(relation: str, check: str, outcomes: list[ExpectationOutcome], docs: Path) -> dg.AssetCheckResult:
+def _columns(outcome: ExpectationOutcome, contract: Contract | None) -> list[str]:
+    """The columns a failed check is about: its own column, the key, the foreign key, or those a row rule reads."""
+    if contract is None:
+        return [outcome.column] if outcome.column else []
+    if outcome.column in contract.column_names:
+        return [outcome.column]
+    if outcome.rule == "primary_key_unique":
+        return list(contract.primary_key)
+    for fk in contract.foreign_keys:
+        if fk.name == outcome.rule:
+            return list(fk.columns)
+    for rule in contract.rules:
+        if rule.name == outcome.rule:
+            return [c for c in contract.column_names if re.search(rf"\b{c}\b", rule.expect)]
+    return []
+
+
+def _result(
+    relation: str, check: str, outcomes: list[ExpectationOutcome], docs: Path, contract: Contract | None = None
+) -> dg.AssetCheckResult:
     failed = [o for o in outcomes if not o.passed]
     errors = [o for o in failed if o.severity == "error"]
     lines = [
-        f"{o.rule} [{o.tag}, {o.severity}]: {o.unexpected_count} of {o.element_count} rows"
+        f"{o.rule}"
+        + (f" (column {', '.join(_columns(o, contract))})" if _columns(o, contract) else "")
+        + f" [{o.tag}, {o.severity}]: {o.unexpected_count} of {o.element_count} rows"
         + (f"; e.g. {', '.join(o.example_keys[:3])}" if o.example_keys else "")
         for o in failed
     ]
@@ -124,9 +146,9 @@ def _suite_check(layer: str) -> dg.AssetChecksDefinition:
         context.log.info(f"{layer} quality: {qa_summary_text(everything)}; Data Docs: {docs}")
         for v in validations:
             own_drift = [drift[v.relation]] if v.relation in drift else []
-            yield _result(v.relation, "contract_suite", [*v.results, *own_drift], docs)
+            yield _result(v.relation, "contract_suite", [*v.results, *own_drift], docs, contracts.get(v.relation))
         if layer == "raw":
-            yield _result("raw.genomic_alterations", GENOMICS, extra, docs)
+            yield _result("raw.genomic_alterations", GENOMICS, extra, docs, contracts.get("raw.genomic_alterations"))
 
     return _check
 

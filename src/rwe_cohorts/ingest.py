@@ -201,16 +201,21 @@ def delivery_for_cut(landing: Path, cut_id: str) -> Delivery:
     check_cut_id(cut_id)
     landing = Path(landing)
     matches = []
+    unreadable: list[str] = []
     if landing.is_dir():
         for folder in sorted(p for p in landing.iterdir() if (p / MANIFEST).is_file()):
             try:
                 delivery = read_delivery(folder)
-            except DeliveryError:
+            except DeliveryError as exc:
+                unreadable += [f"{folder.name}/{problem}" for problem in exc.problems]
                 continue
             if delivery.data_cut_id == cut_id:
                 matches.append(delivery)
     if not matches:
-        raise DeliveryError(landing / cut_id, [f"no delivery folder under {landing} has data_cut_id {cut_id!r}"])
+        problems = [f"no delivery folder under {landing} has data_cut_id {cut_id!r}"]
+        if unreadable:
+            problems += ["folders whose manifest could not be read (one of them may be this cut):", *unreadable]
+        raise DeliveryError(landing / cut_id, problems)
     if len(matches) > 1:
         names = ", ".join(d.folder.name for d in matches)
         raise DeliveryError(
@@ -273,6 +278,21 @@ def verify_delivery(delivery: Delivery, contracts: Mapping[str, Contract]) -> No
         raise DeliveryError(delivery.folder, problems)
 
 
+def unreadable_columns(path: Path, name: str, exc: Exception) -> list[str]:
+    """Which columns of a Parquet file cannot be decoded (read one column at a time); the engine's message if none."""
+    problems = []
+    try:
+        columns = pq.read_schema(path).names
+    except (pa.ArrowException, OSError):
+        columns = []
+    for column in columns:
+        try:
+            pq.read_table(path, columns=[column])
+        except (pa.ArrowException, OSError) as err:
+            problems.append(f"{name}: column {column!r} unreadable ({type(err).__name__}: {str(err)[:200]})")
+    return problems or [f"{name}: data unreadable ({type(exc).__name__}: {str(exc)[:300]})"]
+
+
 def load_delivery(
     con: duckdb.DuckDBPyConnection, delivery: Delivery, contracts: Mapping[str, Contract]
 ) -> dict[str, int]:
@@ -287,7 +307,11 @@ def load_delivery(
             contract = contracts[f"raw.{entry.table}"]
             cols = ", ".join(f"cast({c.name} as {c.type}) as {c.name}" for c in contract.columns)
             path = str((delivery.folder / entry.file).resolve())
-            con.execute(f"create or replace table raw.{entry.table} as select {cols} from read_parquet(?)", [path])
+            try:
+                con.execute(f"create or replace table raw.{entry.table} as select {cols} from read_parquet(?)", [path])
+            except duckdb.Error as exc:
+                # the footer was fine (verify_delivery) but the data pages are not: name the unreadable columns
+                raise DeliveryError(delivery.folder, unreadable_columns(Path(path), entry.file, exc)) from exc
             row = con.execute(f"select count(*) from raw.{entry.table}").fetchone()
             counts[entry.table] = int(row[0]) if row else 0
             log_rows.append(

@@ -152,8 +152,13 @@ def test_two_runs_launched_together_finish_in_order_reproducibly_and_leave_other
     before = reader.execute("select count(*) from marts.study_runs").fetchone()
 
     env = rwe_env(ntrk_run)
+    queue = ntrk_run / "data" / "warehouse" / ".lock" / "queue"
     first = _rwe({**env, "RWE_DUCKDB_THREADS": "1"}, "run", "--data-cut", shuffled)
-    time.sleep(1.0)  # arrives second: runs second
+    deadline = time.monotonic() + 300
+    while (
+        not (queue.exists() and any(queue.iterdir())) and time.monotonic() < deadline
+    ):  # the first run has queued for the lock
+        time.sleep(0.1)
     second = _rwe(env, "run", "--data-cut", "2021-03-31")
     outs = [p.communicate(timeout=900) for p in (first, second)]
     assert [first.returncode, second.returncode] == [0, 0], "\n".join(err[-2000:] for _, err in outs)
@@ -165,7 +170,7 @@ def test_two_runs_launched_together_finish_in_order_reproducibly_and_leave_other
     (shuffled_run,) = _ledger(ntrk_run, shuffled)
     rerun = _ledger(ntrk_run, "2021-03-31")[-1]
     assert shuffled_run[2] == rerun[2] == "succeeded" and shuffled_run[1] == rerun[1] == "rwe run"
-    assert shuffled_run[4] <= rerun[3], "the second run starts after the first has finished"
+    assert shuffled_run[4] <= rerun[3], "the run that queued second starts after the first has finished"
     assert json.loads(shuffled_run[5]) == reference, "row order and thread count changed a mart"
     assert json.loads(rerun[5]) == reference, "re-running the cut changed its marts"
     shuffled_file = ntrk_run / "data" / "warehouse" / f"{shuffled}.duckdb"
