@@ -28,6 +28,7 @@ import numpy as np
 import polars as pl
 from lifelines import CoxPHFitter
 
+from rwe_cohorts.contracts import load_contracts
 from rwe_cohorts.spec import Analysis, StudySpec
 from rwe_cohorts.study_matching import match_cohort, matched_cohort_frame
 from rwe_cohorts.survival import (
@@ -43,6 +44,7 @@ from rwe_cohorts.survival import (
     kaplan_meier_by_arm,
     proportional_hazards_test,
 )
+from rwe_cohorts.warehouse import CONTRACTS_ROOT
 
 TIME_COLUMNS = ("patient_id", "entry_months", "exit_months", "is_event")
 
@@ -200,6 +202,14 @@ def _tag(frame: pl.DataFrame, analysis_id: str) -> pl.DataFrame:
     return frame.select(pl.lit(analysis_id).alias("analysis"), *frame.columns)
 
 
+def _with_contract_columns(frame: pl.DataFrame, relation: str) -> pl.DataFrame:
+    """Add the contract's columns a frame lacks, as nulls: when no model could be estimated (a cohort too small, say)
+    the rows say why (status not_estimable, reason) and every estimate column is null."""
+    contract = load_contracts(CONTRACTS_ROOT, "marts")[relation]
+    missing = [c for c in contract.column_names if c not in frame.columns]
+    return frame.with_columns(pl.lit(None).alias(c) for c in missing) if missing else frame
+
+
 def run_survival(
     spec: StudySpec,
     *,
@@ -242,8 +252,8 @@ def run_survival(
         risk_table=pl.concat(risks, how="vertical_relaxed"),
         survival_summary=pl.concat(summaries, how="vertical_relaxed"),
         survival_landmarks=pl.concat(landmarks, how="vertical_relaxed"),
-        hazard_ratios=pl.DataFrame(hrs, infer_schema_length=None),
-        diagnostics=pl.DataFrame(diags, infer_schema_length=None),
+        hazard_ratios=_with_contract_columns(pl.DataFrame(hrs, infer_schema_length=None), "marts.hazard_ratios"),
+        diagnostics=_with_contract_columns(pl.DataFrame(diags, infer_schema_length=None), "marts.survival_diagnostics"),
         primary_km=primary_km,
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import numpy as np
 import polars as pl
@@ -151,3 +152,19 @@ def test_speed_single_analysis_and_robustness_loop() -> None:
     for seed in range(200):
         fit_cox_exposure(cohort(seed))
     assert time.perf_counter() - start < 10.0
+
+
+def test_a_hazard_ratio_table_without_any_estimate_still_matches_its_contract(tmp_path: Path) -> None:
+    """A cohort too small for any Cox model gives rows that say why (not_estimable, reason) and null estimates."""
+    from rwe_cohorts.contracts import load_contracts
+    from rwe_cohorts.study_survival import _with_contract_columns
+    from rwe_cohorts.warehouse import CONTRACTS_ROOT, connect, replace_table
+
+    rows = pl.DataFrame(
+        [{"analysis": "primary", "model": "unstratified", "description": "d", "status": "not_estimable",
+          "reason": "no events in the exposed arm", "warnings": ""}]
+    )  # fmt: skip
+    frame = _with_contract_columns(rows, "marts.hazard_ratios")
+    contract = load_contracts(CONTRACTS_ROOT, "marts")["marts.hazard_ratios"]
+    info = replace_table(connect(tmp_path / "w.duckdb"), "marts.hazard_ratios", frame, contract)
+    assert info.rows == 1 and [c for c, _ in info.columns] == list(contract.column_names)
