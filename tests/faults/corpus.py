@@ -472,7 +472,7 @@ FAULTS: tuple[Fault, ...] = (
           defect=("orphan_rows", 0.00005)),
     Fault("report_after_cut", "genomic_reports", "NGS reports dated after the data cut", "raw_quality",
           ("raw.genomic_reports", "report_not_after_cut", Name("report_date")),
-          failing=("raw/genomic_reports:contract_suite",), defect=("report_after_cut", 0.001)),
+          failing=("raw/genomic_reports:contract_suite",), defect=("report_after_cut", 0.001), slow=True),
     Fault("death_before_birth", "mortality", "death months before the birth year", "raw_quality",
           ("raw.mortality", "death_not_before_birth", Name("death_month")),
           failing=("raw/mortality:contract_suite",), defect=("death_before_birth", 0.003)),

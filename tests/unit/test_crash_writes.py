@@ -58,7 +58,7 @@ def test_replaced_table_is_whole_after_sigkill(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     rng = random.Random(7)
     seen = set()
-    for _ in range(5):
+    for _ in range(3):
         _kill_at_random(REPLACER, str(db), after=2.0 + rng.random() * 2.0)
         con = duckdb.connect(str(db))  # replays the WAL if the kill came after a commit
         try:
@@ -75,7 +75,7 @@ def test_replaced_table_is_whole_after_sigkill(tmp_path: Path) -> None:
 def test_published_database_is_old_or_new_never_a_mix_after_sigkill(tmp_path: Path) -> None:
     warehouse, target = tmp_path / "w.duckdb", tmp_path / "analytics.duckdb"
     rng = random.Random(11)
-    for _ in range(5):
+    for _ in range(3):
         _kill_at_random(PUBLISHER, str(warehouse), str(target), after=2.0 + rng.random() * 2.0)
         if not target.exists():
             continue

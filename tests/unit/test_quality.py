@@ -325,7 +325,12 @@ def test_rule_on_a_missing_column_fails_with_the_duckdb_error(
 ) -> None:
     con.execute("alter table raw.lines_of_therapy drop column end_date")
     validation = validate(con, "raw.lines_of_therapy", gx_context)
-    assert failed_rules(validation) == {"columns_match_contract", "column_exists__end_date", "start_not_after_end"}
+    assert failed_rules(validation) == {
+        "columns_match_contract",
+        "column_exists__end_date",
+        "start_not_after_end",
+        "end_not_after_cut",
+    }
     (rule,) = [o for o in validation.results if o.rule == "start_not_after_end"]
     assert rule.error is not None and "end_date" in rule.error
 
@@ -452,7 +457,7 @@ def test_expectation_results_frame_schema(con: duckdb.DuckDBPyConnection, gx_con
 
     summary = qa_summary(validations)
     assert summary.columns == ["relation", "tag", "severity", "n_checks", "n_failed"]
-    assert summary.filter(pl.col("n_failed") > 0).rows() == [("raw.ecog", "plausibility", "error", 1, 1)]
+    assert summary.filter(pl.col("n_failed") > 0).rows() == [("raw.ecog", "plausibility", "error", 2, 1)]
     text = qa_summary_text(validations)
     assert text.startswith(f"1 of {frame.height} checks failed: raw.ecog plausibility (error) 1")
     assert qa_summary_text(validations[1:]).startswith("all ")
