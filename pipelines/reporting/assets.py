@@ -9,6 +9,8 @@ from pipelines.common import key
 from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource, code_version, package_versions
 from pipelines.survival.assets import SURVIVAL_MARTS
+from rwe_cohorts import ingest
+from rwe_cohorts.cbioportal import read_source_summary
 from rwe_cohorts.study_report import build_report
 
 REPORT_INPUTS = (
@@ -19,6 +21,18 @@ REPORT_INPUTS = (
     "marts.covariate_balance",
     "marts.hazard_ratio_robustness",
 )
+
+
+def _source_provenance(study: StudyResource) -> dict[str, str]:
+    """For a delivery converted from another source (cBioPortal): the source and which time axis applied."""
+    source = read_source_summary(ingest.delivery_for_cut(Path(study.landing_dir), study.data_cut).folder)
+    if not source:
+        return {}
+    strictness = source.get("fusion_strictness")
+    return {
+        "source": f"cBioPortal study {source.get('study_id', '?')}, fusion strictness {strictness}",
+        "time axis": str(source.get("time_axis_statement", "")),
+    }
 
 
 @dg.asset(
@@ -45,6 +59,7 @@ def study_report(context: dg.AssetExecutionContext, study: StudyResource) -> dg.
                 "input checksums (sha256, first 12)": ", ".join(f"{t}:{s[:12]}" for t, s in checksums),
                 "code version": code_version(),
                 "packages": ", ".join(f"{k} {v}" for k, v in package_versions().items()),
+                **_source_provenance(study),
             },
             data_docs_href=os.path.relpath(docs, out.parent) if docs.exists() else None,
         )

@@ -34,4 +34,5 @@ def test_cbioportal_study_runs_end_to_end(tmp_path: Path, rwe: Callable[..., Com
     arms = con.execute("select arm, n_display from latest.survival_summary where analysis = 'primary'").fetchall()
     con.close()
     assert len(arms) == 2
-    assert (tmp_path / "data" / "reports" / cut / "study_report.html").exists()
+    report = (tmp_path / "data" / "reports" / cut / "study_report.html").read_text()
+    assert "time axis" in report and "sequencing" in report  # the report says which time axis applied
