@@ -11,7 +11,7 @@ import dagster as dg
 
 from pipelines.partitions import DATA_CUTS
 from pipelines.resources import LAUNCHED_BY_TAG, dagster_home, study_resource_from_env
-from rwe_cohorts.ingest import DeliveryError, check_cut_id, read_delivery, scan_landing
+from rwe_cohorts.ingest import check_cut_id, missing_or_changed_files, read_manifests
 
 
 def resolve_data_cut(data_cut: str | None) -> str:
@@ -24,17 +24,13 @@ def resolve_data_cut(data_cut: str | None) -> str:
     if data_cut:
         return check_cut_id(data_cut)
     landing = Path(study_resource_from_env().landing_dir)
-    scan = scan_landing(landing)
-    pending = []
-    for folder, problems in sorted(scan.incomplete.items()):
-        try:
-            pending.append((read_delivery(landing / folder), problems))
-        except DeliveryError:
-            print(f"ignoring {folder}: {problems[0]}", file=sys.stderr)
-    candidates = [(d, []) for d in scan.complete.values()] + pending
-    if not candidates:
+    deliveries, unreadable = read_manifests(landing)
+    for folder, problems in sorted(unreadable.items()):
+        print(f"ignoring {folder}: {problems[0]}", file=sys.stderr)
+    if not deliveries:
         raise FileNotFoundError(f"no delivery (a folder with a valid manifest.json) under {landing}")
-    latest, problems = max(candidates, key=lambda c: (c[0].data_cut_date, c[0].data_cut_id))
+    latest = max(deliveries, key=lambda d: (d.data_cut_date, d.data_cut_id))
+    problems = missing_or_changed_files(latest)  # only the latest is checked: ingest verifies it again in full
     if problems:
         listed = "\n  ".join(problems[:20])
         raise ValueError(

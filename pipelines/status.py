@@ -52,11 +52,11 @@ def _checks(instance: dg.DagsterInstance, run_id: str) -> tuple[int, int, int]:
 def collect_status() -> list[CutStatus]:
     os.environ["DAGSTER_HOME"] = str(dagster_home())
     study = study_resource_from_env()
-    scan = scan_landing(Path(study.landing_dir))
     published = {cut for cut, _ in published_cuts(Path(study.published_path))}
     out = []
     with dg.DagsterInstance.get() as instance:
         registered = set(instance.get_dynamic_partitions(DATA_CUTS))
+        scan = scan_landing(Path(study.landing_dir), registered=registered)
         folders = {cut: d.folder.name for cut, d in scan.complete.items()}
         cuts = sorted(registered | set(folders))
         for cut in cuts:

@@ -23,10 +23,11 @@ from rwe_cohorts.ingest import scan_landing
     description="Monthly: materialize the latest complete data cut in the landing area.",
 )
 def monthly_latest_cut(context: dg.ScheduleEvaluationContext, study: StudyResource) -> dg.RunRequest | dg.SkipReason:
-    scan = scan_landing(Path(study.landing_dir))
+    registered = set(context.instance.get_dynamic_partitions(DATA_CUTS))
+    scan = scan_landing(Path(study.landing_dir), registered=registered)
     if not scan.complete:
         return dg.SkipReason(f"no complete delivery in {study.landing_dir}")
     latest = max(scan.complete.values(), key=lambda d: (d.data_cut_date, d.data_cut_id))
-    if latest.data_cut_id not in context.instance.get_dynamic_partitions(DATA_CUTS):
+    if latest.data_cut_id not in registered:
         context.instance.add_dynamic_partitions(DATA_CUTS, [latest.data_cut_id])
     return dg.RunRequest(partition_key=latest.data_cut_id)

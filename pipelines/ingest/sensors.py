@@ -6,7 +6,7 @@ sensor says which folders it is waiting for and why. Two folders claiming the sa
 Default status: RUNNING (a new delivery starts its run without anyone watching), one evaluation a minute.
 """
 
-import json
+from collections.abc import Mapping
 from pathlib import Path
 
 import dagster as dg
@@ -17,7 +17,7 @@ from pipelines.resources import StudyResource
 from rwe_cohorts.ingest import scan_landing
 
 
-def _waiting(incomplete: dict[str, list[str]]) -> str:
+def _waiting(incomplete: Mapping[str, list[str]]) -> str:
     return "; ".join(
         f"{folder}: {problems[0]}" + (f" (+{len(problems) - 1})" if len(problems) > 1 else "")
         for folder, problems in sorted(incomplete.items())
@@ -31,23 +31,21 @@ def _waiting(incomplete: dict[str, list[str]]) -> str:
     description="Registers a data cut when a complete delivery appears in the landing area and requests its run.",
 )
 def landing_sensor(context: dg.SensorEvaluationContext, study: StudyResource) -> dg.SensorResult | dg.SkipReason:
-    known: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
     registered = set(context.instance.get_dynamic_partitions(DATA_CUTS))
-    scan = scan_landing(Path(study.landing_dir), known={c: f for c, f in known.items() if c in registered})
+    scan = scan_landing(Path(study.landing_dir), registered=registered)
     new = sorted(
         (d for cut, d in scan.complete.items() if cut not in registered), key=lambda d: (d.data_cut_date, d.data_cut_id)
     )
-    if scan.incomplete:
-        context.log.info(f"waiting for {len(scan.incomplete)} delivery folder(s): {_waiting(dict(scan.incomplete))}")
-    cursor = json.dumps({**known, **{c: d.folder.name for c, d in scan.complete.items()}}, sort_keys=True)
+    waiting = _waiting(scan.incomplete)
+    if waiting:
+        context.log.info(f"waiting for {len(scan.incomplete)} delivery folder(s): {waiting}")
     if not new:
-        context.update_cursor(cursor)
-        waiting = f"; waiting for {_waiting(dict(scan.incomplete))}" if scan.incomplete else ""
-        return dg.SkipReason(f"no new complete delivery in {study.landing_dir}{waiting}")
+        return dg.SkipReason(
+            f"no new complete delivery in {study.landing_dir}" + (f"; waiting for {waiting}" if waiting else "")
+        )
     return dg.SensorResult(
         run_requests=[
             dg.RunRequest(partition_key=d.data_cut_id, run_key=f"{d.data_cut_id}:{d.manifest_sha256[:16]}") for d in new
         ],
         dynamic_partitions_requests=[data_cuts.build_add_request([d.data_cut_id for d in new])],
-        cursor=cursor,
     )

@@ -50,18 +50,23 @@ def _columns(outcome: ExpectationOutcome, contract: Contract | None) -> list[str
     return []
 
 
+def _failure_line(outcome: ExpectationOutcome, contract: Contract | None) -> str:
+    """One failed check: rule, columns, severity, count and up to three example keys."""
+    columns = _columns(outcome, contract)
+    return (
+        outcome.rule
+        + (f" (column {', '.join(columns)})" if columns else "")
+        + f" [{outcome.tag}, {outcome.severity}]: {outcome.unexpected_count} of {outcome.element_count} rows"
+        + (f"; e.g. {', '.join(outcome.example_keys[:3])}" if outcome.example_keys else "")
+    )
+
+
 def _result(
     relation: str, check: str, outcomes: list[ExpectationOutcome], docs: Path, contract: Contract | None = None
 ) -> dg.AssetCheckResult:
     failed = [o for o in outcomes if not o.passed]
     errors = [o for o in failed if o.severity == "error"]
-    lines = [
-        f"{o.rule}"
-        + (f" (column {', '.join(_columns(o, contract))})" if _columns(o, contract) else "")
-        + f" [{o.tag}, {o.severity}]: {o.unexpected_count} of {o.element_count} rows"
-        + (f"; e.g. {', '.join(o.example_keys[:3])}" if o.example_keys else "")
-        for o in failed
-    ]
+    lines = [_failure_line(o, contract) for o in failed]
     return dg.AssetCheckResult(
         asset_key=key(relation),
         check_name=check,

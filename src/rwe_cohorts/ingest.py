@@ -13,7 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 from rwe_cohorts.contracts import Contract
 
 MANIFEST = "manifest.json"
+NO_MANIFEST = f"{MANIFEST}: missing"
 
 _ARROW_OK: dict[str, tuple[Any, ...]] = {
     "VARCHAR": (pa.types.is_string, pa.types.is_large_string),
@@ -83,7 +84,7 @@ def read_delivery(folder: Path) -> Delivery:
     folder = Path(folder)
     path = folder / MANIFEST
     if not path.is_file():
-        raise DeliveryError(folder, [f"{MANIFEST}: missing"])
+        raise DeliveryError(folder, [NO_MANIFEST])
     try:
         raw = json.loads(path.read_text())
         tables = tuple(
@@ -102,20 +103,20 @@ def read_delivery(folder: Path) -> Delivery:
         raise DeliveryError(folder, [f"{MANIFEST}: malformed ({type(exc).__name__}: {exc})"]) from exc
 
 
-def find_deliveries(landing: Path) -> list[Delivery]:
-    """Every delivery folder (one with a manifest) under the landing area, oldest data cut first."""
+def read_manifests(landing: Path) -> tuple[list[Delivery], dict[str, list[str]]]:
+    """The manifest of every delivery folder under ``landing`` (files not looked at): the readable ones, and the
+    folders whose manifest is missing or malformed with their problems. Hidden folders are skipped."""
     landing = Path(landing)
+    found: list[Delivery] = []
+    unreadable: dict[str, list[str]] = {}
     if not landing.is_dir():
-        return []
-    found = [read_delivery(p) for p in sorted(landing.iterdir()) if (p / MANIFEST).is_file()]
-    return sorted(found, key=lambda d: (d.data_cut_date, d.folder.name))
-
-
-def latest_delivery(landing: Path) -> Delivery:
-    found = find_deliveries(landing)
-    if not found:
-        raise FileNotFoundError(f"no delivery (a folder with {MANIFEST}) under the landing area {landing}")
-    return found[-1]
+        return found, unreadable
+    for folder in sorted(p for p in landing.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        try:
+            found.append(read_delivery(folder))
+        except DeliveryError as exc:
+            unreadable[folder.name] = exc.problems
+    return found, unreadable
 
 
 _CUT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -131,20 +132,27 @@ def check_cut_id(cut_id: str) -> str:
     return cut_id
 
 
+def _file_problems(folder: Path, entry: ManifestTable) -> tuple[Path | None, list[str]]:
+    """A manifest entry's file: inside the delivery folder, present, not empty, with the manifest's checksum. Returns
+    the path when the file can be read further (even with a checksum problem), and the problems."""
+    path = (folder / entry.file).resolve()
+    if path.parent != folder:
+        return None, [f"{entry.file}: path escapes the delivery folder"]
+    if not path.is_file():
+        return None, [f"{entry.file}: file missing"]
+    if path.stat().st_size == 0:
+        return None, [f"{entry.file}: file is empty (0 bytes)"]
+    digest = sha256_file(path)
+    if digest != entry.sha256:
+        return path, [f"{entry.file}: checksum {digest[:12]}... differs from manifest {entry.sha256[:12]}..."]
+    return path, []
+
+
 def missing_or_changed_files(delivery: Delivery) -> list[str]:
-    """Files of the manifest that are absent, outside the folder, or whose checksum differs (a delivery still being
-    copied looks like this). Empty when every file is in place as the manifest says."""
+    """Files of the manifest that are absent, outside the folder, empty, or whose checksum differs (a delivery still
+    being copied looks like this). Empty when every file is in place as the manifest says."""
     folder = delivery.folder.resolve()
-    problems = []
-    for entry in delivery.tables:
-        path = (folder / entry.file).resolve()
-        if path.parent != folder:
-            problems.append(f"{entry.file}: path escapes the delivery folder")
-        elif not path.is_file():
-            problems.append(f"{entry.file}: file missing")
-        elif sha256_file(path) != entry.sha256:
-            problems.append(f"{entry.file}: checksum differs from {MANIFEST}")
-    return problems
+    return [problem for entry in delivery.tables for problem in _file_problems(folder, entry)[1]]
 
 
 @dataclass(frozen=True)
@@ -155,39 +163,29 @@ class LandingScan:
     incomplete: Mapping[str, list[str]]
 
 
-def scan_landing(landing: Path, *, known: Mapping[str, str] | None = None) -> LandingScan:
+def scan_landing(landing: Path, *, registered: Collection[str] = ()) -> LandingScan:
     """Every delivery folder under ``landing``: complete (manifest readable, every file present with the manifest's
     checksum) or not, with reasons. Two folders claiming the same data cut id are both refused.
 
-    ``known`` maps data cut ids already registered to their delivery folder name: those folders are not checksummed
-    again (a sensor calls this every minute).
+    Folders of ``registered`` data cuts (already known to the orchestrator) are not checksummed again: a sensor calls
+    this every minute.
     """
-    landing = Path(landing)
-    known = known or {}
+    deliveries, unreadable = read_manifests(landing)
+    incomplete: dict[str, list[str]] = dict(unreadable)
     complete: dict[str, Delivery] = {}
-    incomplete: dict[str, list[str]] = {}
     claims: dict[str, list[str]] = {}
-    if not landing.is_dir():
-        return LandingScan(complete={}, incomplete={})
-    for folder in sorted(p for p in landing.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        if not (folder / MANIFEST).is_file():
-            incomplete[folder.name] = [f"{MANIFEST}: missing"]
-            continue
+    for delivery in deliveries:
         try:
-            delivery = read_delivery(folder)
             check_cut_id(delivery.data_cut_id)
-        except (DeliveryError, ValueError) as exc:
-            incomplete[folder.name] = getattr(exc, "problems", [str(exc)])
+        except ValueError as exc:
+            incomplete[delivery.folder.name] = [str(exc)]
             continue
-        claims.setdefault(delivery.data_cut_id, []).append(folder.name)
-        if known.get(delivery.data_cut_id) == folder.name:
-            complete[delivery.data_cut_id] = delivery
-            continue
-        problems = missing_or_changed_files(delivery)
+        claims.setdefault(delivery.data_cut_id, []).append(delivery.folder.name)
+        problems = [] if delivery.data_cut_id in registered else missing_or_changed_files(delivery)
         if problems:
-            incomplete[folder.name] = problems
+            incomplete[delivery.folder.name] = problems
         else:
-            complete.setdefault(delivery.data_cut_id, delivery)
+            complete[delivery.data_cut_id] = delivery
     for cut, folders in claims.items():
         if len(folders) > 1:
             for name in folders:
@@ -200,21 +198,13 @@ def delivery_for_cut(landing: Path, cut_id: str) -> Delivery:
     """The delivery folder of data cut ``cut_id``; an error if none or several folders claim it."""
     check_cut_id(cut_id)
     landing = Path(landing)
-    matches = []
-    unreadable: list[str] = []
-    if landing.is_dir():
-        for folder in sorted(p for p in landing.iterdir() if (p / MANIFEST).is_file()):
-            try:
-                delivery = read_delivery(folder)
-            except DeliveryError as exc:
-                unreadable += [f"{folder.name}/{problem}" for problem in exc.problems]
-                continue
-            if delivery.data_cut_id == cut_id:
-                matches.append(delivery)
+    deliveries, unreadable = read_manifests(landing)
+    matches = [d for d in deliveries if d.data_cut_id == cut_id]
     if not matches:
         problems = [f"no delivery folder under {landing} has data_cut_id {cut_id!r}"]
-        if unreadable:
-            problems += ["folders whose manifest could not be read (one of them may be this cut):", *unreadable]
+        broken = [f"{name}/{p}" for name, ps in unreadable.items() if ps != [NO_MANIFEST] for p in ps]
+        if broken:
+            problems += ["folders whose manifest could not be read (one of them may be this cut):", *broken]
         raise DeliveryError(landing / cut_id, problems)
     if len(matches) > 1:
         names = ", ".join(d.folder.name for d in matches)
@@ -241,19 +231,10 @@ def verify_delivery(delivery: Delivery, contracts: Mapping[str, Contract]) -> No
         problems.append(f"{by_table[name].file}: table {name!r} has no data contract (unexpected table)")
     for name in sorted(set(expected) & set(by_table)):
         entry, contract = by_table[name], expected[name]
-        path = (folder / entry.file).resolve()
-        if path.parent != folder:
-            problems.append(f"{entry.file}: path escapes the delivery folder")
+        path, file_problems = _file_problems(folder, entry)
+        problems += file_problems
+        if path is None:
             continue
-        if not path.is_file():
-            problems.append(f"{entry.file}: file missing")
-            continue
-        if path.stat().st_size == 0:
-            problems.append(f"{entry.file}: file is empty (0 bytes)")
-            continue
-        digest = sha256_file(path)
-        if digest != entry.sha256:
-            problems.append(f"{entry.file}: checksum {digest[:12]}... differs from manifest {entry.sha256[:12]}...")
         try:
             meta = pq.read_metadata(path)
             schema = pq.read_schema(path)

@@ -18,6 +18,8 @@ from typing import Any
 
 import polars as pl
 
+from rwe_cohorts.suppression import is_small
+
 _CSS = """
 body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2rem auto;max-width:1100px;color:#1b1b1b;
 padding:0 1rem}h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;border-bottom:1px solid #ccc;
@@ -52,7 +54,7 @@ def suppress(value: Any, min_cell: int) -> str:
     if not (is_count or (isinstance(value, float) and value.is_integer())):
         return str(value)
     n = int(value)
-    return f"<{min_cell}" if 0 < n < min_cell else str(n)
+    return f"<{min_cell}" if is_small(n, min_cell) else str(n)
 
 
 def count_text(value: Any, min_cell: int) -> str:

@@ -35,6 +35,7 @@ DISPLAY_SUFFIX = "_display"
 
 
 def is_small(value: Any, min_cell: int) -> bool:
+    """The small-cell rule: a count from 1 to ``min_cell - 1`` is not shown (0, None and NaN are not small)."""
     return value is not None and value == value and 0 < float(value) < min_cell
 
 

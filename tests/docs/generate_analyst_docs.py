@@ -1,10 +1,10 @@
 """Generate ``docs/analysts.md`` from the data contracts of every published table and the ready queries.
 
 Published tables: every contract under ``data_contracts/marts`` and ``data_contracts/qa`` except the restricted
-(patient-level) marts, which are never published (``rwe_cohorts.publish.RESTRICTED``, or a contract that says
-``restricted: true`` / ``published: false``). The contracts are read as raw YAML, so attributes this script does not
-know are ignored; the small-cell attributes (``small_cell``, ``derived_from``, top-level ``complementary``) are rendered
-when present. The ready queries are ``docs/queries/*.sql``; each one's first comment line is its title.
+(patient-level) marts, which are never published (``rwe_cohorts.publish.RESTRICTED``). Contracts are read with
+``rwe_cohorts.contracts.load_contracts`` and the minimum cell size from the shipped specs with ``load_spec``, so the
+doc shows what publishing does (small-cell attributes ``small_cell``, ``derived_from`` and ``complementary``). The
+ready queries are ``docs/queries/*.sql``; each one's first comment line is its title.
 
     .tools/bin/uv run --frozen python tests/docs/generate_analyst_docs.py          # rewrite docs/analysts.md
     .tools/bin/uv run --frozen python tests/docs/generate_analyst_docs.py --check  # exit 1 when out of date
@@ -20,17 +20,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from rwe_cohorts.publish import RESTRICTED
+from rwe_cohorts.contracts import Column, Contract, load_contracts
+from rwe_cohorts.publish import PUBLISHED_SCHEMAS, RESTRICTED
+from rwe_cohorts.spec import load_spec
+from rwe_cohorts.suppression import DISPLAY_SUFFIX
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS = ROOT / "data_contracts"
 QUERIES = ROOT / "docs" / "queries"
 SPECS = ROOT / "pipelines" / "studies"
 OUTPUT = ROOT / "docs" / "analysts.md"
-PUBLISHED_SCHEMAS = ("marts", "qa")
-DISPLAY_SUFFIX = "_display"
 DEFAULT_MIN_CELL = 11
 UPDATE_COMMAND = "RWE_UPDATE_DOCS=1 .tools/bin/uv run --frozen pytest tests/docs/test_analyst_docs.py"
 GENERATE_COMMAND = ".tools/bin/uv run --frozen python tests/docs/generate_analyst_docs.py"
@@ -55,85 +54,68 @@ class ReadyQuery:
         return f"queries/{self.path.name}"
 
 
-def load_raw_contracts(root: Path = CONTRACTS) -> dict[str, dict[str, Any]]:
-    """Every contract of the published schemas as raw YAML, by relation (``schema.table``), sorted."""
-    out: dict[str, dict[str, Any]] = {}
-    for schema in PUBLISHED_SCHEMAS:
-        for path in sorted((root / schema).glob("*.yaml")):
-            raw = yaml.safe_load(path.read_text())
-            out[str(raw.get("relation") or f"{schema}.{path.stem}")] = raw
-    return out
+def _published_schema_contracts(root: Path = CONTRACTS) -> dict[str, Contract]:
+    """Every contract of the published schemas, by relation, schema by schema in ``PUBLISHED_SCHEMAS`` order."""
+    contracts = load_contracts(root)
+    return {
+        relation: contracts[relation]
+        for schema in PUBLISHED_SCHEMAS
+        for relation in sorted(r for r in contracts if r.split(".", 1)[0] == schema)
+    }
 
 
-def is_published(relation: str, raw: Mapping[str, Any]) -> bool:
-    if relation in RESTRICTED:
-        return False
-    return not (raw.get("restricted") is True or raw.get("published") is False)
-
-
-def published_contracts(root: Path = CONTRACTS) -> dict[str, dict[str, Any]]:
-    return {r: raw for r, raw in load_raw_contracts(root).items() if is_published(r, raw)}
+def published_contracts(root: Path = CONTRACTS) -> dict[str, Contract]:
+    return {r: c for r, c in _published_schema_contracts(root).items() if r not in RESTRICTED}
 
 
 def restricted_relations(root: Path = CONTRACTS) -> list[str]:
-    return [r for r, raw in load_raw_contracts(root).items() if not is_published(r, raw)]
+    return [r for r in _published_schema_contracts(root) if r in RESTRICTED]
 
 
 def min_cell_counts(specs: Path = SPECS) -> dict[str, int]:
     """``privacy.min_cell_count`` of every shipped study spec, by spec file name."""
-    out: dict[str, int] = {}
-    for path in sorted(specs.glob("*.yaml")):
-        spec = yaml.safe_load(path.read_text()) or {}
-        value = (spec.get("privacy") or {}).get("min_cell_count")
-        out[path.name] = int(value) if value is not None else DEFAULT_MIN_CELL
-    return out
+    return {path.name: load_spec(path).privacy.min_cell_count for path in sorted(specs.glob("*.yaml"))}
 
 
-def _suppression(column: Mapping[str, Any], min_cell: int) -> str:
-    kind = column.get("small_cell")
-    if kind == "count":
-        return f"count: NULL when 1 to {min_cell - 1}; read `{column['name']}{DISPLAY_SUFFIX}`"
-    if kind == "derived":
-        sources = ", ".join(f"`{s}`" for s in column.get("derived_from") or ()) or "its counts"
+def _suppression(column: Column, min_cell: int) -> str:
+    if column.small_cell == "count":
+        return f"count: NULL when 1 to {min_cell - 1}; read `{column.name}{DISPLAY_SUFFIX}`"
+    if column.small_cell == "derived":
+        sources = ", ".join(f"`{s}`" for s in column.derived_from) or "its counts"
         return f"derived: NULL when {sources} is suppressed in the row"
-    if kind == "withheld":
+    if column.small_cell == "withheld":
         return "withheld: always NULL"
-    if kind:
-        return str(kind)
     return ""
 
 
-def published_columns(raw: Mapping[str, Any], min_cell: int = DEFAULT_MIN_CELL) -> list[PublishedColumn]:
+def published_columns(contract: Contract, min_cell: int = DEFAULT_MIN_CELL) -> list[PublishedColumn]:
     """The columns of the published table, in order: ``data_cut_id`` first when the contract lacks it (publishing
     adds it), each contract column, and ``<count>_display`` right after each small-cell count."""
-    columns: list[Mapping[str, Any]] = list(raw.get("columns") or ())
     out: list[PublishedColumn] = []
-    if "data_cut_id" not in {c.get("name") for c in columns}:
+    if "data_cut_id" not in contract.column_names:
         out.append(
             PublishedColumn("data_cut_id", "VARCHAR", "", "Data cut the row belongs to (added when published)", "")
         )
-    for column in columns:
-        name = str(column["name"])
-        description = str(column.get("description", ""))
-        accepted = column.get("accepted_values")
-        if accepted:
-            description += " (one of " + ", ".join(f"`{v}`" for v in accepted) + ")"
+    for column in contract.columns:
+        description = column.description
+        if column.accepted_values:
+            description += " (one of " + ", ".join(f"`{v}`" for v in column.accepted_values) + ")"
         out.append(
             PublishedColumn(
-                name=name,
-                type=str(column.get("type", "")).upper(),
-                unit=str(column.get("unit") or ""),
+                name=column.name,
+                type=column.type,
+                unit=column.unit or "",
                 description=description,
                 suppression=_suppression(column, min_cell),
             )
         )
-        if column.get("small_cell") == "count":
+        if column.small_cell == "count":
             out.append(
                 PublishedColumn(
-                    name=name + DISPLAY_SUFFIX,
+                    name=column.name + DISPLAY_SUFFIX,
                     type="VARCHAR",
                     unit="",
-                    description=f"`{name}` as shown to readers: the value, or `<{min_cell}` when suppressed",
+                    description=f"`{column.name}` as shown to readers: the value, or `<{min_cell}` when suppressed",
                     suppression="display column",
                 )
             )
@@ -177,28 +159,28 @@ def _complementary(rule: Mapping[str, Any]) -> str:
     return ", ".join(f"{k}: {v}" for k, v in rule.items())
 
 
-def table_section(relation: str, raw: Mapping[str, Any], min_cell: int) -> list[str]:
+def table_section(relation: str, contract: Contract, min_cell: int) -> list[str]:
     schema, table = relation.split(".", 1)
-    pk = [str(k) for k in raw.get("primary_key") or ()]
+    pk = list(contract.primary_key)
     key = pk if "data_cut_id" in pk else ["data_cut_id", *pk]
     contract_path = f"data_contracts/{schema}/{table}.yaml"
     lines = [
         f"### {relation}",
         "",
-        _cell(raw.get("description", "")),
+        _cell(contract.description),
         "",
-        f"- Grain: {_cell(raw.get('grain', ''))}.",
+        f"- Grain: {_cell(contract.grain)}.",
         f"- Primary key: {_code_list(key)}"
         + (" (the contract's key plus `data_cut_id`)." if key != pk else " (as in the contract)."),
         f"- Newest cut only: `latest.{table}`. Contract: [`{contract_path}`](../{contract_path}).",
     ]
-    counts = [str(c["name"]) for c in raw.get("columns") or () if c.get("small_cell") == "count"]
+    counts = [c.name for c in contract.columns if c.small_cell == "count"]
     if counts:
         lines.append(
             f"- Small-cell suppression: {_code_list(counts)} "
             f"(read the `{DISPLAY_SUFFIX}` column{'s' if len(counts) > 1 else ''})."
         )
-    for rule in raw.get("complementary") or ():
+    for rule in contract.complementary:
         lines.append(f"- Complementary suppression: {_complementary(rule)}.")
     lines += [
         "",
@@ -207,7 +189,7 @@ def table_section(relation: str, raw: Mapping[str, Any], min_cell: int) -> list[
     ]
     lines += [
         f"| `{c.name}` | {c.type} | {_cell(c.unit)} | {_cell(c.description)} | {_cell(c.suppression)} |"
-        for c in published_columns(raw, min_cell)
+        for c in published_columns(contract, min_cell)
     ]
     return [*lines, ""]
 
@@ -309,8 +291,8 @@ def generate() -> str:
         "Units are given where the contract states one (months are days / 30.4375).",
         "",
     ]
-    for relation, raw in published.items():
-        out += table_section(relation, raw, min_cell)
+    for relation, contract in published.items():
+        out += table_section(relation, contract, min_cell)
     return "\n".join(out).rstrip() + "\n"
 
 

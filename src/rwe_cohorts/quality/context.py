@@ -63,10 +63,10 @@ class GXContext:
         self._context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
         if mode == "file":
             self._context.variables.save()
-        existing = {d["name"] if isinstance(d, dict) else d.name for d in self._context.data_sources.all().values()}
+        # reuse the saved datasource: re-adding it would drop the assets the saved validation definitions point at
         self._datasource = (
             self._context.data_sources.get(DATASOURCE)
-            if DATASOURCE in existing
+            if DATASOURCE in self._context.data_sources.all()
             else self._context.data_sources.add_pandas(DATASOURCE)
         )
 
