@@ -100,6 +100,29 @@ def test_run_is_recorded_in_the_local_dagster_instance(study_run: Path) -> None:
     assert db.exists(), "SQLite run storage under DAGSTER_HOME"
 
 
+def test_report_metadata_links_the_data_docs_and_summarises_qa(study_run: Path) -> None:
+    """QA finds the Data Docs and the run's check summary from the report asset in the Dagster UI."""
+    import os
+
+    import dagster as dg
+
+    previous = os.environ.get("DAGSTER_HOME")
+    os.environ["DAGSTER_HOME"] = str(study_run / "dagster_home")
+    try:
+        with dg.DagsterInstance.get() as instance:
+            event = instance.get_latest_materialization_event(dg.AssetKey(["reports", "study_report"]))
+    finally:
+        if previous is None:
+            os.environ.pop("DAGSTER_HOME", None)
+        else:
+            os.environ["DAGSTER_HOME"] = previous
+    assert event is not None and event.asset_materialization is not None
+    metadata = event.asset_materialization.metadata
+    assert str(metadata["data_docs"].value).endswith("data_docs/local_site/index.html")
+    assert Path(str(metadata["data_docs"].value)).exists()
+    assert "data-quality checks in this run" in str(metadata["qa_summary"].value)
+
+
 def test_corrupt_delivery_stops_the_run_with_a_clear_message(study_run: Path, rwe: RweCommand) -> None:
     import shutil
 
