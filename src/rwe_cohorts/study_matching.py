@@ -11,11 +11,11 @@ from dataclasses import dataclass
 import polars as pl
 
 from rwe_cohorts.matching import (
+    GreedyMatcher,
     MatchResult,
     PropensityFit,
     covariate_balance,
     fit_propensity,
-    match_nearest,
     ps_overlap_summary,
 )
 from rwe_cohorts.spec import StudySpec
@@ -52,6 +52,23 @@ def ps_frame(cohort: pl.DataFrame, spec: StudySpec) -> pl.DataFrame:
     return frame.with_columns(casts)
 
 
+def cohort_matcher(
+    cohort: pl.DataFrame, spec: StudySpec, *, scores: pl.DataFrame, caliper_sd: float | None = None
+) -> GreedyMatcher:
+    """The spec's matcher over the cohort's stored scores (patient_id, is_exposed, ps, logit_ps), prepared once for
+    any processing order; ``caliper_sd`` overrides the spec's. Its input rows: the cohort's rows that have a score."""
+    m = spec.matching
+    scored = ps_frame(cohort, spec).select("patient_id", *m.exact).join(scores, on="patient_id", how="inner")
+    return GreedyMatcher(
+        scored,
+        exact=list(m.exact),
+        score_col="logit_ps",
+        ratio=m.ratio,
+        caliper_sd=caliper_sd if caliper_sd is not None else m.caliper_sd,
+        replace=m.replace,
+    )
+
+
 def match_cohort(
     cohort: pl.DataFrame,
     spec: StudySpec,
@@ -61,19 +78,9 @@ def match_cohort(
     shuffle_seed: int | None = None,
 ) -> MatchResult:
     """Match on stored scores (patient_id, is_exposed, ps, logit_ps); ``caliper_sd`` overrides the spec's."""
-    m = spec.matching
-    frame = ps_frame(cohort, spec)
-    scored = frame.select("patient_id", *m.exact).join(scores, on="patient_id", how="inner")
-    return match_nearest(
-        scored,
-        exact=list(m.exact),
-        score_col="logit_ps",
-        ratio=m.ratio,
-        caliper_sd=caliper_sd if caliper_sd is not None else m.caliper_sd,
-        replace=m.replace,
-        order=m.order if shuffle_seed is None else "largest",
-        shuffle_seed=shuffle_seed,
-    )
+    matcher = cohort_matcher(cohort, spec, scores=scores, caliper_sd=caliper_sd)
+    order = spec.matching.order if shuffle_seed is None else "largest"
+    return matcher.match(order=order, shuffle_seed=shuffle_seed)
 
 
 def fit_ps(cohort: pl.DataFrame, spec: StudySpec) -> PropensityFit:

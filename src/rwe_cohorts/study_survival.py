@@ -30,7 +30,7 @@ from lifelines import CoxPHFitter
 
 from rwe_cohorts.contracts import load_contracts
 from rwe_cohorts.spec import Analysis, StudySpec
-from rwe_cohorts.study_matching import match_cohort, matched_cohort_frame
+from rwe_cohorts.study_matching import cohort_matcher, match_cohort, matched_cohort_frame
 from rwe_cohorts.survival import (
     ArmSpec,
     CoxSpec,
@@ -60,6 +60,31 @@ class SurvivalOutputs:
     primary_km: KaplanMeierAnalysis
 
 
+def analysis_base(
+    analysis: Analysis, *, cohort: pl.DataFrame, time_axes: pl.DataFrame, scores: pl.DataFrame
+) -> pl.DataFrame:
+    """Every cohort patient with a contributing time axis for the analysis's index: patient_id, arm, is_exposed,
+    entry_months, exit_months, is_event, ps (null without a score)."""
+    axis = time_axes.filter(pl.col("index_rule") == analysis.index, pl.col("is_contributor")).select(TIME_COLUMNS)
+    return (
+        cohort.select("patient_id", "arm", "is_exposed")
+        .join(axis, on="patient_id", how="inner")
+        .join(scores.select("patient_id", "ps"), on="patient_id", how="left")
+    )
+
+
+def _finish(frame: pl.DataFrame, analysis: Analysis) -> pl.DataFrame:
+    """Entry forced to 0 without delayed entry; weight (ATT for IPTW, else 1); rows sorted by patient."""
+    if not analysis.delayed_entry:
+        frame = frame.with_columns(pl.lit(0.0).alias("entry_months"))
+    weight = (
+        pl.when(pl.col("is_exposed")).then(1.0).otherwise(pl.col("ps") / (1.0 - pl.col("ps")))
+        if analysis.population == "eligible_iptw"
+        else pl.lit(1.0)
+    )
+    return frame.with_columns(weight.alias("weight")).sort("patient_id")
+
+
 def analysis_frame(
     analysis: Analysis,
     spec: StudySpec,
@@ -77,20 +102,8 @@ def analysis_frame(
         members = matched_cohort_frame(cohort, scores, result).select("patient_id", "match_set_id")
     else:
         members = cohort.select("patient_id", pl.col("patient_id").alias("match_set_id"))
-    axis = time_axes.filter(pl.col("index_rule") == analysis.index, pl.col("is_contributor")).select(TIME_COLUMNS)
-    frame = (
-        members.join(cohort.select("patient_id", "arm", "is_exposed"), on="patient_id", how="inner")
-        .join(axis, on="patient_id", how="inner")
-        .join(scores.select("patient_id", "ps"), on="patient_id", how="left")
-    )
-    if not analysis.delayed_entry:
-        frame = frame.with_columns(pl.lit(0.0).alias("entry_months"))
-    weight = (
-        pl.when(pl.col("is_exposed")).then(1.0).otherwise(pl.col("ps") / (1.0 - pl.col("ps")))
-        if analysis.population == "eligible_iptw"
-        else pl.lit(1.0)
-    )
-    return frame.with_columns(weight.alias("weight")).sort("patient_id")
+    base = analysis_base(analysis, cohort=cohort, time_axes=time_axes, scores=scores)
+    return _finish(members.join(base, on="patient_id", how="inner"), analysis)
 
 
 def _cox_models(analysis: Analysis) -> list[tuple[str, CoxSpec]]:
@@ -261,14 +274,33 @@ def run_survival(
 def robustness_over_match_orders(
     spec: StudySpec, *, cohort: pl.DataFrame, time_axes: pl.DataFrame, scores: pl.DataFrame, n_orders: int, seed: int
 ) -> pl.DataFrame:
-    """The primary unstratified HR over ``n_orders`` random exposed processing orders (seeds seed, seed+1, ...)."""
+    """The primary unstratified HR over ``n_orders`` random exposed processing orders (seeds seed, seed+1, ...).
+
+    Each order's frame is what :func:`analysis_frame` builds from that order's matched cohort; the matcher and the
+    per-patient analysis rows are prepared once and each order only gathers its matched rows (no joins per order).
+    """
     primary = spec.analysis("primary")
     arms = ArmSpec(column="arm", exposed=spec.arms.exposed, comparator=spec.arms.comparator)
+    matcher = cohort_matcher(cohort, spec, scores=scores)
+    ids = matcher.base.select("patient_id")
+    base = analysis_base(primary, cohort=cohort, time_axes=time_axes, scores=scores)
+    aligned = ids.join(
+        base.with_columns(pl.lit(True).alias("__in")), on="patient_id", how="left", maintain_order="left"
+    )
+    columns = ["patient_id", "match_set_id", *base.columns[1:]]
     rows: list[dict[str, object]] = []
     for i in range(n_orders):
-        result = match_cohort(cohort, spec, scores=scores, shuffle_seed=seed + i)
-        matched = matched_cohort_frame(cohort, scores, result)
-        frame = analysis_frame(primary, spec, cohort=cohort, time_axes=time_axes, matched=matched, scores=scores)
+        found = matcher.matched_rows(shuffle_seed=seed + i)
+        exposed = np.array([row for row, n in found.n_found.items() if n > 0], dtype=np.int64)
+        members = pl.Series(np.concatenate([exposed, found.control_row]))
+        sets = pl.Series(np.concatenate([exposed, found.exposed_row]))
+        frame = (
+            aligned[members]
+            .with_columns(ids["patient_id"].gather(sets).alias("match_set_id"))
+            .filter(pl.col("__in"))
+            .select(columns)
+        )
+        frame = _finish(frame, primary)
         try:
             r = fit_cox_exposure(frame, CoxSpec.unstratified(), arms)
             rows.append({"match_order": i, "seed": seed + i, "hr": r.hr, "p_lr": r.p_lr, "n": frame.height})

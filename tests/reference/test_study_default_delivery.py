@@ -13,27 +13,49 @@ from rwe_cohorts import ingest, warehouse
 from rwe_cohorts.cohort import COHORT_MARTS, INTERMEDIATE_MODELS, STAGING_MODELS, build_models
 from rwe_cohorts.contracts import load_contracts
 from rwe_cohorts.spec import StudySpec
-from rwe_cohorts.study_matching import run_matching
-from rwe_cohorts.study_survival import SurvivalOutputs, run_survival
+from rwe_cohorts.study_matching import match_cohort, matched_cohort_frame, run_matching
+from rwe_cohorts.study_survival import SurvivalOutputs, analysis_frame, robustness_over_match_orders, run_survival
+from rwe_cohorts.survival import ArmSpec, CoxSpec, fit_cox_exposure
 
 PLANTED_HR = 1.6  # generator default (truth/truth.json)
 
 
 @pytest.fixture(scope="module")
-def outputs(default_delivery: Path, spec: StudySpec) -> SurvivalOutputs:
+def inputs(default_delivery: Path, spec: StudySpec) -> dict[str, pl.DataFrame]:
+    """The survival stage's inputs: cohort, time axes, matched cohort, propensity scores."""
     con: duckdb.DuckDBPyConnection = warehouse.connect(":memory:")
     delivery = ingest.read_delivery(default_delivery)
     ingest.load_delivery(con, delivery, load_contracts(warehouse.CONTRACTS_ROOT, "raw"))
     build_models(con, STAGING_MODELS + INTERMEDIATE_MODELS + COHORT_MARTS, spec, delivery.data_cut_date)
     cohort = warehouse.read_frame(con, "marts.analytic_cohort")
     matched = run_matching(cohort, spec)
-    return run_survival(
-        spec,
-        cohort=cohort,
-        time_axes=warehouse.read_frame(con, "intermediate.cohort_time_axes"),
-        matched=matched.matched_cohort,
-        scores=matched.fit.scores,
-    )
+    return {
+        "cohort": cohort,
+        "time_axes": warehouse.read_frame(con, "intermediate.cohort_time_axes"),
+        "matched": matched.matched_cohort,
+        "scores": matched.fit.scores,
+    }
+
+
+@pytest.fixture(scope="module")
+def outputs(inputs: dict[str, pl.DataFrame], spec: StudySpec) -> SurvivalOutputs:
+    return run_survival(spec, **inputs)
+
+
+def test_robustness_loop_equals_rematching_each_order(inputs: dict[str, pl.DataFrame], spec: StudySpec) -> None:
+    """The robustness loop prepares the matcher and the analysis rows once and gathers each order's matched rows;
+    per order it must give exactly what a full re-match plus :func:`analysis_frame` gives (second implementation)."""
+    primary = spec.analysis("primary")
+    arms = ArmSpec(column="arm", exposed=spec.arms.exposed, comparator=spec.arms.comparator)
+    rest = {k: inputs[k] for k in ("cohort", "time_axes", "scores")}
+    fast = robustness_over_match_orders(spec, n_orders=6, seed=40, **rest)
+    for row in fast.to_dicts():
+        result = match_cohort(inputs["cohort"], spec, scores=inputs["scores"], shuffle_seed=row["seed"])
+        matched = matched_cohort_frame(inputs["cohort"], inputs["scores"], result)
+        frame = analysis_frame(primary, spec, matched=matched, **rest)
+        slow = fit_cox_exposure(frame, CoxSpec.unstratified(), arms)
+        assert (row["n"], row["hr"], row["p_lr"]) == (frame.height, slow.hr, slow.p_lr)
+    assert fast["hr"].n_unique() > 1, "different orders should give different matched cohorts"
 
 
 def _summary(out: SurvivalOutputs, analysis: str) -> dict[str, dict[str, object]]:

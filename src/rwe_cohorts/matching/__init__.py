@@ -7,7 +7,14 @@ from rwe_cohorts.matching.balance import (
     ps_overlap_summary,
     smd,
 )
-from rwe_cohorts.matching.greedy import MatchingInputError, MatchOrder, MatchResult, caliper_width, match_nearest
+from rwe_cohorts.matching.greedy import (
+    GreedyMatcher,
+    MatchingInputError,
+    MatchOrder,
+    MatchResult,
+    caliper_width,
+    match_nearest,
+)
 from rwe_cohorts.matching.plots import love_plot, ps_overlap_plot
 from rwe_cohorts.matching.propensity import (
     PropensityFit,
@@ -21,6 +28,7 @@ from rwe_cohorts.matching.reference import match_nearest_reference
 
 __all__ = [
     "BalanceInputError",
+    "GreedyMatcher",
     "MatchOrder",
     "MatchResult",
     "MatchingInputError",

@@ -324,6 +324,139 @@ def _block_bounds(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return start, end
 
 
+@dataclass(frozen=True)
+class _Stratum:
+    """One exact stratum's controls, sorted by (score, id), in the typed arrays the matching loops read."""
+
+    lo: int  # first position in the matcher's sorted controls
+    scores: np.ndarray
+    cs: array[float]
+    cid: array[int]
+    bstart: array[int]
+    bend: array[int]
+
+
+@dataclass(frozen=True)
+class MatchedRows:
+    """Matched pairs as row numbers of the matcher's input frame, in processing order then round.
+
+    ``n_found`` maps each exposed row to its number of matches (0 included).
+    """
+
+    exposed_row: np.ndarray
+    control_row: np.ndarray
+    match_round: np.ndarray
+    distance: np.ndarray
+    n_found: dict[int, int]
+
+
+class GreedyMatcher:
+    """Greedy 1:k matching prepared once, run for any processing order (rules in the module docstring).
+
+    Construction validates the input, computes the caliper, the id ranks, the strata and the sorted controls; each
+    :meth:`match` (or :meth:`matched_rows`) then costs the processing-order sort plus the matching steps, so many
+    random orders over the same cohort (robustness over match orders) do not repeat the O(n log n) preparation.
+    """
+
+    def __init__(
+        self,
+        df: pl.DataFrame,
+        *,
+        id_col: str = "patient_id",
+        treatment_col: str = "is_exposed",
+        exact: Sequence[str],
+        score_col: str = "logit_ps",
+        ratio: int = 10,
+        caliper_sd: float | None = None,
+        replace: bool = False,
+    ) -> None:
+        exact = list(exact)
+        validate_match_input(df, id_col=id_col, treatment_col=treatment_col, exact=exact, score_col=score_col)
+        if isinstance(ratio, bool) or not isinstance(ratio, int) or ratio < 1:
+            raise MatchingInputError(f"ratio must be an integer >= 1, got {ratio!r}")
+        self.ratio, self.replace, self.caliper_sd = ratio, replace, caliper_sd
+        self.caliper = caliper_width(df, score_col, caliper_sd)
+        self.id_col, self.score_col, self.exact = id_col, score_col, exact
+        n = df.height
+        self.treated = df[treatment_col].to_numpy()
+        self.score = df[score_col].cast(pl.Float64).to_numpy()
+        self.rank = np.empty(n, dtype=np.int64)  # 0-based rank of the patient id: the tie-breaker
+        self.rank[df[id_col].arg_sort().to_numpy()] = np.arange(n)
+        self.stratum = _stratum_codes(df, exact)
+        self.c_rows = _sorted_controls(self.treated, self.score, self.rank, self.stratum)
+        c_stratum = self.stratum[self.c_rows]
+        c_score = self.score[self.c_rows]
+        c_rank = self.rank[self.c_rows]
+        self.strata: dict[int, _Stratum] = {}
+        for st in np.unique(self.stratum[self.treated]).tolist():
+            lo, hi = np.searchsorted(c_stratum, [st, st + 1])
+            scores = c_score[lo:hi]
+            start, end = _block_bounds(scores)
+            self.strata[st] = _Stratum(
+                int(lo), scores, _float_array(scores), _int_array(c_rank[lo:hi]), _int_array(start), _int_array(end)
+            )
+        self.base = df.select(id_col, treatment_col, *exact, score_col)
+
+    def matched_rows(self, *, order: MatchOrder = "largest", shuffle_seed: int | None = None) -> MatchedRows:
+        """The matched pairs for one processing order (``order``, or a seeded random order)."""
+        if order not in ("largest", "smallest", "data"):
+            raise MatchingInputError(f"order must be 'largest', 'smallest' or 'data', got {order!r}")
+        if shuffle_seed is not None and order != "largest":
+            raise MatchingInputError(f"shuffle_seed replaces the processing order; do not also pass order={order!r}")
+        e_order = _processing_order(self.treated, self.score, self.rank, order, shuffle_seed)
+        e_stratum = self.stratum[e_order]
+        matcher = _match_stratum_with_replacement if self.replace else _match_stratum_without_replacement
+        limit = math.inf if self.caliper is None else self.caliper
+        e_out: list[int] = []
+        c_out: list[int] = []
+        rounds: list[int] = []
+        dists: list[float] = []
+        n_found: dict[int, int] = {}
+        for st, prepared in self.strata.items():
+            e_rows = e_order[e_stratum == st]  # processing order preserved
+            e_scores = self.score[e_rows]
+            found = matcher(
+                prepared.cs,
+                prepared.cid,
+                prepared.bstart,
+                prepared.bend,
+                e_scores.tolist(),
+                np.searchsorted(prepared.scores, e_scores, side="left").tolist(),
+                self.ratio,
+                limit,
+            )
+            for e_row, matches in zip(e_rows.tolist(), found, strict=True):
+                n_found[e_row] = len(matches)
+                for rnd, (i, dist) in enumerate(matches, start=1):
+                    e_out.append(e_row)
+                    c_out.append(prepared.lo + i)
+                    rounds.append(rnd)
+                    dists.append(dist)
+        return MatchedRows(
+            exposed_row=np.array(e_out, dtype=np.int64),
+            control_row=self.c_rows[np.array(c_out, dtype=np.int64)],
+            match_round=np.array(rounds, dtype=np.int32),
+            distance=np.array(dists, dtype=np.float64),
+            n_found=n_found,
+        )
+
+    def match(self, *, order: MatchOrder = "largest", shuffle_seed: int | None = None) -> MatchResult:
+        """The matched cohort for one processing order (see :func:`match_nearest`)."""
+        rows = self.matched_rows(order=order, shuffle_seed=shuffle_seed)
+        how = f"seeded random order (seed={shuffle_seed})" if shuffle_seed is not None else f"order={order!r}"
+        cal = (
+            "no caliper"
+            if self.caliper is None
+            else f"caliper {self.caliper_sd} SD (all rows, ddof=1) = {self.caliper:.6g}"
+        )
+        method = (
+            f"greedy nearest neighbour on {self.score_col!r} in rounds, 1:{self.ratio}, "
+            f"{'with' if self.replace else 'without'} replacement, exact on {self.exact}, {how}, {cal}; "
+            f"ties by {self.id_col!r}"
+        )
+        return _assemble(self.base, rows, self.ratio, self.caliper, int(self.treated.sum()), method)
+
+
 def match_nearest(
     df: pl.DataFrame,
     *,
@@ -340,91 +473,50 @@ def match_nearest(
     """Greedy 1:k nearest-neighbour matching in rounds within exact strata (rules in the module docstring).
 
     Estimand: the matched sample targets the ATT (effect in the exposed). Returns a MatchResult whose ``matched``
-    frame has columns ``id_col, treatment_col, match_set_id, *exact, score_col, match_round, distance``.
+    frame has columns ``id_col, treatment_col, match_set_id, *exact, score_col, match_round, distance``. For many
+    processing orders over one cohort, build a :class:`GreedyMatcher` once and call its ``match``.
 
     Example::
 
         result = match_nearest(scores, exact=["cancer_type"], ratio=10, caliper_sd=0.2)
         result.matched.filter(pl.col("match_round") > 0)  # the matched controls
     """
-    exact = list(exact)
-    validate_match_input(df, id_col=id_col, treatment_col=treatment_col, exact=exact, score_col=score_col)
-    if isinstance(ratio, bool) or not isinstance(ratio, int) or ratio < 1:
-        raise MatchingInputError(f"ratio must be an integer >= 1, got {ratio!r}")
     if order not in ("largest", "smallest", "data"):
         raise MatchingInputError(f"order must be 'largest', 'smallest' or 'data', got {order!r}")
     if shuffle_seed is not None and order != "largest":
         raise MatchingInputError(f"shuffle_seed replaces the processing order; do not also pass order={order!r}")
-    caliper = caliper_width(df, score_col, caliper_sd)
-
-    n = df.height
-    treated = df[treatment_col].to_numpy()
-    row_score = df[score_col].cast(pl.Float64).to_numpy()
-    row_rank = np.empty(n, dtype=np.int64)  # 0-based rank of the patient id: the tie-breaker
-    row_rank[df[id_col].arg_sort().to_numpy()] = np.arange(n)
-    row_stratum = _stratum_codes(df, exact)
-    e_order = _processing_order(treated, row_score, row_rank, order, shuffle_seed)
-    c_rows = _sorted_controls(treated, row_score, row_rank, row_stratum)
-    c_stratum = row_stratum[c_rows]
-    c_score = row_score[c_rows]
-    c_rank = row_rank[c_rows]
-    e_stratum = row_stratum[e_order]
-
-    matcher = _match_stratum_with_replacement if replace else _match_stratum_without_replacement
-    limit = math.inf if caliper is None else caliper
-    pairs: list[tuple[int, int, int, float]] = []  # (exposed row, control row, round, distance)
-    n_found: dict[int, int] = {}
-    for st in np.unique(e_stratum):
-        e_rows = e_order[e_stratum == st]  # processing order preserved
-        lo, hi = np.searchsorted(c_stratum, [st, st + 1])
-        scores = c_score[lo:hi]
-        start, end = _block_bounds(scores)
-        e_scores = row_score[e_rows]
-        found = matcher(
-            _float_array(scores),
-            _int_array(c_rank[lo:hi]),
-            _int_array(start),
-            _int_array(end),
-            e_scores.tolist(),
-            np.searchsorted(scores, e_scores, side="left").tolist(),
-            ratio,
-            limit,
-        )
-        for e_row, matches in zip(e_rows.tolist(), found, strict=True):
-            n_found[e_row] = len(matches)
-            for rnd, (i, dist) in enumerate(matches, start=1):
-                pairs.append((e_row, int(c_rows[lo + i]), rnd, dist))
-
-    how = f"seeded random order (seed={shuffle_seed})" if shuffle_seed is not None else f"order={order!r}"
-    cal = "no caliper" if caliper is None else f"caliper {caliper_sd} SD (all rows, ddof=1) = {caliper:.6g}"
-    method = (
-        f"greedy nearest neighbour on {score_col!r} in rounds, 1:{ratio}, "
-        f"{'with' if replace else 'without'} replacement, exact on {exact}, {how}, {cal}; ties by {id_col!r}"
+    matcher = GreedyMatcher(
+        df,
+        id_col=id_col,
+        treatment_col=treatment_col,
+        exact=exact,
+        score_col=score_col,
+        ratio=ratio,
+        caliper_sd=caliper_sd,
+        replace=replace,
     )
-    base = df.select(id_col, treatment_col, *exact, score_col)
-    return _assemble(base, pairs, n_found, ratio, caliper, int(treated.sum()), method)
+    return matcher.match(order=order, shuffle_seed=shuffle_seed)
 
 
 def _assemble(
     base: pl.DataFrame,
-    pairs: list[tuple[int, int, int, float]],
-    n_found: dict[int, int],
+    rows: MatchedRows,
     ratio: int,
     caliper: float | None,
     n_exposed: int,
     method: str,
 ) -> MatchResult:
-    """Output frames from (exposed row, control row, round, distance); ``base`` = id, treatment, *exact, score."""
+    """Output frames from the matched rows; ``base`` = id, treatment, *exact, score."""
     id_col = base.columns[0]
     exact = base.columns[2:-1]
+    n_found = rows.n_found
     e_rows = np.fromiter(n_found.keys(), dtype=np.int64, count=len(n_found))
     counts = np.fromiter(n_found.values(), dtype=np.int64, count=len(n_found))
-    pair_e = np.array([p[0] for p in pairs], dtype=np.int64)
-    pair_c = np.array([p[1] for p in pairs], dtype=np.int64)
+    pair_e, pair_c = rows.exposed_row, rows.control_row
     ctrl = base[pl.Series(pair_c)].with_columns(
         base[id_col].gather(pl.Series(pair_e)).alias("match_set_id"),
-        pl.Series("match_round", [p[2] for p in pairs], dtype=pl.Int32),
-        pl.Series("distance", [p[3] for p in pairs], dtype=pl.Float64),
+        pl.Series("match_round", rows.match_round, dtype=pl.Int32),
+        pl.Series("distance", rows.distance, dtype=pl.Float64),
     )
     expo = base[pl.Series(e_rows[counts > 0])].with_columns(
         pl.col(id_col).alias("match_set_id"),
