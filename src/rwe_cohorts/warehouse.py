@@ -9,6 +9,8 @@ written from Python frames are cast to their data contract's column order and ty
 
 from __future__ import annotations
 
+import os
+
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -40,21 +42,31 @@ class TableInfo:
     columns: tuple[tuple[str, str], ...]
 
 
+DEFAULT_MEMORY_SHARE = 0.25
+"""Share of physical RAM DuckDB may use when no limit is given (DuckDB's own default is 80%). The pipeline's Python
+side (pandas batches for GX, polars frames, the PS model) lives in the same process, so DuckDB gets a quarter and
+spills larger sorts, joins and aggregates to ``<warehouse>.tmp`` instead of pushing the process past the RAM."""
+
+
+def default_memory_limit() -> str:
+    """``DEFAULT_MEMORY_SHARE`` of physical RAM in MB (at least 1 GB), e.g. ``"6144MB"`` on a 24 GB machine."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return f"{max(1024, int(total * DEFAULT_MEMORY_SHARE) // 2**20)}MB"
+
+
 def connect(
     path: Path | str, *, read_only: bool = False, threads: int = 0, memory_limit: str = ""
 ) -> duckdb.DuckDBPyConnection:
     """Open the warehouse file (creating parent folders) and make sure every schema exists.
 
-    ``threads`` (0: DuckDB's default, one per core) and ``memory_limit`` (e.g. ``"8GB"``; empty: DuckDB's default,
-    80% of RAM) bound the engine; results do not depend on them.
+    ``threads`` (0: DuckDB's default, one per core) and ``memory_limit`` (e.g. ``"8GB"``; empty:
+    :func:`default_memory_limit`, a quarter of RAM) bound the engine; results do not depend on them.
     """
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-    config: dict[str, Any] = {}
+    config: dict[str, Any] = {"memory_limit": memory_limit or default_memory_limit()}
     if threads:
         config["threads"] = int(threads)
-    if memory_limit:
-        config["memory_limit"] = memory_limit
     con = duckdb.connect(str(path), read_only=read_only, config=config)
     if not read_only:
         for schema in SCHEMAS:
