@@ -12,7 +12,7 @@ Defaults put everything under the project's git-ignored ``data/`` folder:
 | Great Expectations project root (the GX project is ``<root>/gx``, Data Docs under it) | ``RWE_GX_ROOT`` | ``<data>`` |
 | reports | ``RWE_REPORTS_DIR`` | ``<data>/reports`` |
 | DuckDB threads (0: one per core) | ``RWE_DUCKDB_THREADS`` | ``0`` |
-| DuckDB memory limit (e.g. ``8GB``; empty: a quarter of RAM, spilling beyond it to disk) | ``RWE_DUCKDB_MEMORY_LIMIT`` | empty |
+| DuckDB memory limit (e.g. ``8GB``; empty: a quarter of RAM, then spill) | ``RWE_DUCKDB_MEMORY_LIMIT`` | empty |
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ written from Python frames are cast to their data contract's column order and ty
 from __future__ import annotations
 
 import os
-
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
