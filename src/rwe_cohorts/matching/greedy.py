@@ -36,7 +36,8 @@ Algorithm: per stratum, controls are sorted by (score, id); each exposed patient
 binary search; the nearest unused control is found by a bidirectional search from that point, skipping used
 controls with two path-compressed "next unused to the right / left" pointer arrays (union-find). Each step costs
 O(alpha(n)) amortised, so matching is O(n log n) for the sort plus O(exposed x k) Python steps; all-pairs distances
-are never formed.
+are never formed. :class:`GreedyMatcher` keeps the sorted controls, so further processing orders (robustness over
+random orders) cost only the O(exposed x k) steps each.
 
 References: Austin PC (2011). An introduction to propensity score methods for reducing the effects of confounding
 in observational studies. Multivariate Behav Res 46:399-424 (caliper of 0.2 SD of the logit PS). MatchIt
