@@ -325,6 +325,13 @@ def _block_bounds(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return start, end
 
 
+def _check_order(order: str, shuffle_seed: int | None) -> None:
+    if order not in ("largest", "smallest", "data"):
+        raise MatchingInputError(f"order must be 'largest', 'smallest' or 'data', got {order!r}")
+    if shuffle_seed is not None and order != "largest":
+        raise MatchingInputError(f"shuffle_seed replaces the processing order; do not also pass order={order!r}")
+
+
 @dataclass(frozen=True)
 class _Stratum:
     """One exact stratum's controls, sorted by (score, id), in the typed arrays the matching loops read."""
@@ -400,10 +407,7 @@ class GreedyMatcher:
 
     def matched_rows(self, *, order: MatchOrder = "largest", shuffle_seed: int | None = None) -> MatchedRows:
         """The matched pairs for one processing order (``order``, or a seeded random order)."""
-        if order not in ("largest", "smallest", "data"):
-            raise MatchingInputError(f"order must be 'largest', 'smallest' or 'data', got {order!r}")
-        if shuffle_seed is not None and order != "largest":
-            raise MatchingInputError(f"shuffle_seed replaces the processing order; do not also pass order={order!r}")
+        _check_order(order, shuffle_seed)
         e_order = _processing_order(self.treated, self.score, self.rank, order, shuffle_seed)
         e_stratum = self.stratum[e_order]
         matcher = _match_stratum_with_replacement if self.replace else _match_stratum_without_replacement
@@ -482,10 +486,7 @@ def match_nearest(
         result = match_nearest(scores, exact=["cancer_type"], ratio=10, caliper_sd=0.2)
         result.matched.filter(pl.col("match_round") > 0)  # the matched controls
     """
-    if order not in ("largest", "smallest", "data"):
-        raise MatchingInputError(f"order must be 'largest', 'smallest' or 'data', got {order!r}")
-    if shuffle_seed is not None and order != "largest":
-        raise MatchingInputError(f"shuffle_seed replaces the processing order; do not also pass order={order!r}")
+    _check_order(order, shuffle_seed)
     matcher = GreedyMatcher(
         df,
         id_col=id_col,
