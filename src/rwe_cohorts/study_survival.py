@@ -28,7 +28,7 @@ import numpy as np
 import polars as pl
 from lifelines import CoxPHFitter
 
-from rwe_cohorts.contracts import load_contracts
+from rwe_cohorts.contracts import Contract, load_contracts
 from rwe_cohorts.spec import Analysis, StudySpec
 from rwe_cohorts.study_matching import cohort_matcher, match_cohort, matched_cohort_frame
 from rwe_cohorts.survival import (
@@ -215,10 +215,9 @@ def _tag(frame: pl.DataFrame, analysis_id: str) -> pl.DataFrame:
     return frame.select(pl.lit(analysis_id).alias("analysis"), *frame.columns)
 
 
-def _with_contract_columns(frame: pl.DataFrame, relation: str) -> pl.DataFrame:
+def _with_contract_columns(frame: pl.DataFrame, contract: Contract) -> pl.DataFrame:
     """Add the contract's columns a frame lacks, as nulls: when no model could be estimated (a cohort too small, say)
     the rows say why (status not_estimable, reason) and every estimate column is null."""
-    contract = load_contracts(CONTRACTS_ROOT, "marts")[relation]
     missing = [c for c in contract.column_names if c not in frame.columns]
     return frame.with_columns(pl.lit(None).alias(c) for c in missing) if missing else frame
 
@@ -260,13 +259,16 @@ def run_survival(
         hrs.extend(_cox_rows(analysis, frame, arms, warned))
     if primary_km is None:
         raise ValueError("the spec has no 'primary' analysis")
+    marts = load_contracts(CONTRACTS_ROOT, "marts")  # parsed once per stage, not once per table
     return SurvivalOutputs(
         km_curves=pl.concat(curves, how="vertical_relaxed"),
         risk_table=pl.concat(risks, how="vertical_relaxed"),
         survival_summary=pl.concat(summaries, how="vertical_relaxed"),
         survival_landmarks=pl.concat(landmarks, how="vertical_relaxed"),
-        hazard_ratios=_with_contract_columns(pl.DataFrame(hrs, infer_schema_length=None), "marts.hazard_ratios"),
-        diagnostics=_with_contract_columns(pl.DataFrame(diags, infer_schema_length=None), "marts.survival_diagnostics"),
+        hazard_ratios=_with_contract_columns(pl.DataFrame(hrs, infer_schema_length=None), marts["marts.hazard_ratios"]),
+        diagnostics=_with_contract_columns(
+            pl.DataFrame(diags, infer_schema_length=None), marts["marts.survival_diagnostics"]
+        ),
         primary_km=primary_km,
     )
 
@@ -291,9 +293,9 @@ def robustness_over_match_orders(
     rows: list[dict[str, object]] = []
     for i in range(n_orders):
         found = matcher.matched_rows(shuffle_seed=seed + i)
-        exposed = np.array([row for row, n in found.n_found.items() if n > 0], dtype=np.int64)
-        members = pl.Series(np.concatenate([exposed, found.control_row]))
-        sets = pl.Series(np.concatenate([exposed, found.exposed_row]))
+        heads = found.matched_exposed
+        members = pl.Series(np.concatenate([heads, found.control_row]))
+        sets = pl.Series(np.concatenate([heads, found.exposed_row]))
         frame = (
             aligned[members]
             .with_columns(ids["patient_id"].gather(sets).alias("match_set_id"))

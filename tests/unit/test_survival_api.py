@@ -149,7 +149,7 @@ def test_a_hazard_ratio_table_without_any_estimate_still_matches_its_contract(tm
         [{"analysis": "primary", "model": "unstratified", "description": "d", "status": "not_estimable",
           "reason": "no events in the exposed arm", "warnings": ""}]
     )  # fmt: skip
-    frame = _with_contract_columns(rows, "marts.hazard_ratios")
     contract = load_contracts(CONTRACTS_ROOT, "marts")["marts.hazard_ratios"]
+    frame = _with_contract_columns(rows, contract)
     info = replace_table(connect(tmp_path / "w.duckdb"), "marts.hazard_ratios", frame, contract)
     assert info.rows == 1 and [c for c, _ in info.columns] == list(contract.column_names)

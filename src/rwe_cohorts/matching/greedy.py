@@ -348,14 +348,21 @@ class _Stratum:
 class MatchedRows:
     """Matched pairs as row numbers of the matcher's input frame, in processing order then round.
 
-    ``n_found`` maps each exposed row to its number of matches (0 included).
+    ``exposed`` lists every exposed row (by stratum, in processing order) and ``n_matched`` its number of matches
+    (0 included).
     """
 
     exposed_row: np.ndarray
     control_row: np.ndarray
     match_round: np.ndarray
     distance: np.ndarray
-    n_found: dict[int, int]
+    exposed: np.ndarray
+    n_matched: np.ndarray
+
+    @property
+    def matched_exposed(self) -> np.ndarray:
+        """The exposed rows with at least one match (they head a matched set)."""
+        return self.exposed[self.n_matched > 0]
 
 
 class GreedyMatcher:
@@ -416,7 +423,8 @@ class GreedyMatcher:
         c_out: list[int] = []
         rounds: list[int] = []
         dists: list[float] = []
-        n_found: dict[int, int] = {}
+        exposed: list[int] = []
+        n_matched: list[int] = []
         for st, prepared in self.strata.items():
             e_rows = e_order[e_stratum == st]  # processing order preserved
             e_scores = self.score[e_rows]
@@ -431,7 +439,8 @@ class GreedyMatcher:
                 limit,
             )
             for e_row, matches in zip(e_rows.tolist(), found, strict=True):
-                n_found[e_row] = len(matches)
+                exposed.append(e_row)
+                n_matched.append(len(matches))
                 for rnd, (i, dist) in enumerate(matches, start=1):
                     e_out.append(e_row)
                     c_out.append(prepared.lo + i)
@@ -442,7 +451,8 @@ class GreedyMatcher:
             control_row=self.c_rows[np.array(c_out, dtype=np.int64)],
             match_round=np.array(rounds, dtype=np.int32),
             distance=np.array(dists, dtype=np.float64),
-            n_found=n_found,
+            exposed=np.array(exposed, dtype=np.int64),
+            n_matched=np.array(n_matched, dtype=np.int64),
         )
 
     def match(self, *, order: MatchOrder = "largest", shuffle_seed: int | None = None) -> MatchResult:
@@ -511,16 +521,14 @@ def _assemble(
     """Output frames from the matched rows; ``base`` = id, treatment, *exact, score."""
     id_col = base.columns[0]
     exact = base.columns[2:-1]
-    n_found = rows.n_found
-    e_rows = np.fromiter(n_found.keys(), dtype=np.int64, count=len(n_found))
-    counts = np.fromiter(n_found.values(), dtype=np.int64, count=len(n_found))
+    e_rows, counts = rows.exposed, rows.n_matched
     pair_e, pair_c = rows.exposed_row, rows.control_row
     ctrl = base[pl.Series(pair_c)].with_columns(
         base[id_col].gather(pl.Series(pair_e)).alias("match_set_id"),
         pl.Series("match_round", rows.match_round, dtype=pl.Int32),
         pl.Series("distance", rows.distance, dtype=pl.Float64),
     )
-    expo = base[pl.Series(e_rows[counts > 0])].with_columns(
+    expo = base[pl.Series(rows.matched_exposed)].with_columns(
         pl.col(id_col).alias("match_set_id"),
         pl.lit(0, dtype=pl.Int32).alias("match_round"),
         pl.lit(None, dtype=pl.Float64).alias("distance"),
