@@ -36,7 +36,7 @@ dev: install
 	$(UV) run --frozen dagster dev
 
 bench: install
-	$(UV) run --frozen rwe bench --sizes $(or $(SIZES),58001,1000000,10000000) --repeats $(or $(REPEATS),3,1,1)
+	$(UV) run --frozen rwe bench end-to-end --sizes $(or $(SIZES),58001,1000000,10000000) --repeats $(or $(REPEATS),3,1,1)
 
 clean:
 	rm -rf data .venv .tools

@@ -33,8 +33,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from pipelines.bench_measure import measure, read_steps, stage_summary, step_stages
-from pipelines.bench_report import growth, markdown, summarise_size
+from bench.measure import measure, read_steps, stage_summary, step_stages
+from bench.tables import growth, markdown, summarise_size
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SPEC = PROJECT_ROOT / "pipelines" / "studies" / "ntrk_hibar2022.yaml"

@@ -5,11 +5,12 @@ Each size runs in a fresh subprocess (so imports and memory of one run do not le
 
 Usage::
 
-    uv run python -m rwe_cohorts.synth.bench 58001 1000000
+    uv run python -m bench.generator 58001 1000000
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from pathlib import Path
 _CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from rwe_cohorts.synth import generate_delivery
+from rwe_cohorts.ingest.synthetic import generate_delivery
 n, out, chunk = int(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
 start = time.perf_counter()
 manifest = generate_delivery(out, n_patients=n, chunk_size=chunk)
@@ -65,12 +66,21 @@ def benchmark(sizes: Sequence[int], chunk_size: int = 250_000, work_dir: Path | 
     return [bench_one(n, chunk_size, work_dir) for n in sizes]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: sizes as arguments, one JSON line per size on stdout."""
-    args = list(sys.argv[1:] if argv is None else argv) or ["58001"]
-    for result in benchmark([int(a) for a in args]):
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("sizes", type=int, nargs="*", default=[58_001], help="patients per delivery (default 58001)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """One JSON line per size on stdout."""
+    for result in benchmark(args.sizes):
         print(json.dumps(asdict(result)), flush=True)
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

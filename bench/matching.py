@@ -1,6 +1,6 @@
 """Timing of the propensity fit and the greedy matcher on synthetic cohorts.
 
-Run: ``uv run python -m rwe_cohorts.matching.bench [n_rows ...]`` (default 58,001, 1,000,000 and 10,000,000 rows).
+Run: ``uv run python -m bench.matching [n_rows ...]`` (default 58,001, 1,000,000 and 10,000,000 rows).
 The synthetic cohort mimics the study's shape, not its values: ~20 exact strata (cancer types) with unequal shares,
 an exposed share of 0.25% (about 25,000 exposed in 10M rows), 1:10 matching on the logit PS with a 0.2 SD caliper.
 Above ``fit_max_rows`` the PS fit is skipped and the matcher runs on the true linear predictor instead.
@@ -8,15 +8,12 @@ Above ``fit_max_rows`` the PS fit is skipped and the matcher runs on the true li
 
 from __future__ import annotations
 
-import sys
+import argparse
 import time
 from collections.abc import Sequence
 
 import numpy as np
 import polars as pl
-
-from rwe_cohorts.matching.greedy import match_nearest
-from rwe_cohorts.matching.propensity import fit_propensity
 
 CATEGORICAL = ("smoking_status", "practice_type", "stage")
 CONTINUOUS = ("age_years", "lines_before_report", "report_delay_months")
@@ -70,6 +67,10 @@ def synthetic_cohort(n_rows: int, *, exposed_share: float = 0.0025, n_strata: in
 
 def time_fit_and_match(df: pl.DataFrame, *, fit: bool) -> dict[str, float | int | str]:
     """Seconds for fit_propensity (if ``fit``) and match_nearest (1:10, exact on cancer type, caliper 0.2 SD)."""
+    # Imported here, not at the top: ``rwe`` builds every benchmark's options at start-up.
+    from rwe_cohorts.matching.greedy import match_nearest
+    from rwe_cohorts.matching.propensity import fit_propensity
+
     scores = df.rename({"true_logit": "logit_ps"})
     fit_s = float("nan")
     if fit:
@@ -99,12 +100,27 @@ def run_benchmark(
     return pl.DataFrame(rows)
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    args = list(sys.argv[1:] if argv is None else argv)
-    sizes = [int(a.replace("_", "")) for a in args] or [58_001, 1_000_000, 10_000_000]
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "sizes",
+        type=lambda s: int(s.replace("_", "")),
+        nargs="*",
+        default=[58_001, 1_000_000, 10_000_000],
+        help="rows per synthetic cohort (default 58001 1000000 10000000)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
     with pl.Config(tbl_cols=-1, tbl_width_chars=200):
-        print(run_benchmark(sizes))
+        print(run_benchmark(args.sizes))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -190,9 +190,9 @@ def read_steps(home: Path) -> tuple[str, list[StepWindow]]:
 def step_stages() -> dict[str, str]:
     """Step key -> stage, from the code location's asset groups (imports the definitions, Great Expectations too).
 
-    An asset step takes its assets' group (``reporting`` splits into ``report`` for ``reports/*`` and ``publish``
-    for ``published/*``); a check-only step takes the group of the assets it checks, except that checks of the
-    ``ingest`` group (the raw and staging suites) are the ``quality`` stage. A step not found here is ``other``.
+    An asset step takes its assets' group (the groups are named like the stages); a check-only step takes the group
+    of the assets it checks, except that checks of the ``ingest`` group (the raw and staging suites) are the
+    ``quality`` stage. A step not found here is ``other``.
     """
     import dagster as dg
 
@@ -203,10 +203,7 @@ def step_stages() -> dict[str, str]:
     groups = {spec.key: spec.group_name for spec in defs.resolve_all_asset_specs()}
 
     def stage(asset: dg.AssetKey) -> str:
-        group = groups.get(asset) or "other"
-        if group == "reporting":
-            return {"reports": "report", "published": "publish"}.get(asset.path[0], "report")
-        return group
+        return groups.get(asset) or "other"
 
     out: dict[str, str] = {}
     for node in [*(defs.assets or []), *(defs.asset_checks or [])]:

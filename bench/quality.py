@@ -15,8 +15,8 @@ Peak RSS is the child's ``getrusage(RUSAGE_SELF).ru_maxrss`` (DuckDB and pandas 
 
 Usage::
 
-    uv run python -m rwe_cohorts.quality.bench                      # 58,001 (median of 3) and 1,000,000 (1 run)
-    uv run python -m rwe_cohorts.quality.bench --sizes 58001 --runs 3
+    uv run python -m bench.quality                      # 58,001 (median of 3) and 1,000,000 (1 run)
+    uv run python -m bench.quality --sizes 58001 --runs 3
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from pathlib import Path
 _GENERATE = """
 import sys
 from pathlib import Path
-from rwe_cohorts.synth import generate_delivery
+from rwe_cohorts.ingest.synthetic import generate_delivery
 generate_delivery(Path(sys.argv[2]), n_patients=int(sys.argv[1]))
 """
 
@@ -47,7 +47,7 @@ delivery_dir, work = Path(sys.argv[1]), Path(sys.argv[2])
 t = time.perf_counter()
 import rwe_cohorts.quality
 gx_import = time.perf_counter() - t
-from rwe_cohorts.quality.bench import run_checks
+from bench.quality import run_checks
 report = run_checks(delivery_dir, work)
 usage = resource.getrusage(resource.RUSAGE_SELF)
 report.update(gx_import_seconds=gx_import, peak_rss_mb=usage.ru_maxrss / 1024,
@@ -79,9 +79,11 @@ def run_checks(delivery_dir: Path, work: Path) -> dict[str, object]:
     """Ingest ``delivery_dir`` into ``work/warehouse.duckdb`` and run every raw and staging check; time each step."""
     import time
 
-    from rwe_cohorts.cohort import STAGING_MODELS, build_models
-    from rwe_cohorts.contracts import load_contracts
-    from rwe_cohorts.ingest import load_delivery, read_delivery
+    from rwe_cohorts.cohort.models import STAGING_MODELS, build_models
+    from rwe_cohorts.core.contracts import load_contracts
+    from rwe_cohorts.core.spec import load_spec
+    from rwe_cohorts.core.warehouse import CONTRACTS_ROOT, PROJECT_ROOT, connect
+    from rwe_cohorts.ingest.delivery import load_delivery, read_delivery
     from rwe_cohorts.quality import (
         ExpectationOutcome,
         GXContext,
@@ -94,8 +96,6 @@ def run_checks(delivery_dir: Path, work: Path) -> dict[str, object]:
     )
     from rwe_cohorts.quality.results import flatten
     from rwe_cohorts.quality.store import store_results
-    from rwe_cohorts.spec import load_spec
-    from rwe_cohorts.warehouse import CONTRACTS_ROOT, PROJECT_ROOT, connect
 
     steps: dict[str, float] = {}
     start = last = time.perf_counter()
@@ -212,13 +212,14 @@ def summarise(results: Sequence[RunResult]) -> dict[str, object]:
     }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Command line: one JSON line per run, then one summary line per size."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[58_001, 1_000_000])
     parser.add_argument("--runs", type=int, nargs="+", default=[3, 1], help="runs per size (last value repeats)")
     parser.add_argument("--work-dir", type=Path, default=None, help="parent folder for temporary files")
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
+    """One JSON line per run, then one summary line per size."""
     for i, size in enumerate(args.sizes):
         runs = args.runs[min(i, len(args.runs) - 1)]
         results = bench_size(size, runs, args.work_dir)
@@ -226,6 +227,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(json.dumps({"run": asdict(r)}), flush=True)
         print(json.dumps({"summary": summarise(results)}), flush=True)
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Benchmark of the study stages on a generated delivery: cohort SQL, matching, survival, robustness loop.
 
-Run: ``uv run python -m rwe_cohorts.study_bench [--patients 58001] [--repeats 3] [--orders 200]``. Each stage is timed
+Run: ``uv run python -m bench.study_stages [--patients 58001] [--repeats 3] [--orders 200]``. Each stage is timed
 with the same library calls the Dagster assets make; the median of ``repeats`` runs is reported, with the machine.
 """
 
@@ -17,15 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from rwe_cohorts import ingest, warehouse
-from rwe_cohorts.cohort import COHORT_MARTS, INTERMEDIATE_MODELS, STAGING_MODELS, build_models
-from rwe_cohorts.contracts import load_contracts
-from rwe_cohorts.spec import load_spec
-from rwe_cohorts.study_matching import run_matching
-from rwe_cohorts.study_survival import robustness_over_match_orders, run_survival
-from rwe_cohorts.synth import generate_delivery
-
-SPEC = warehouse.PROJECT_ROOT / "pipelines" / "studies" / "ntrk_hibar2022.yaml"
+SPEC = Path(__file__).resolve().parents[1] / "pipelines" / "studies" / "ntrk_hibar2022.yaml"
 
 
 def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
@@ -39,6 +31,15 @@ def machine() -> str:
 
 
 def run_once(delivery_dir: Path, orders: int) -> dict[str, float]:
+    # The library is imported here, not at the top: ``rwe`` builds every benchmark's options at start-up.
+    from rwe_cohorts.cohort.models import COHORT_MARTS, INTERMEDIATE_MODELS, STAGING_MODELS, build_models
+    from rwe_cohorts.core import warehouse
+    from rwe_cohorts.core.contracts import load_contracts
+    from rwe_cohorts.core.spec import load_spec
+    from rwe_cohorts.ingest import delivery as ingest
+    from rwe_cohorts.matching.study import run_matching
+    from rwe_cohorts.survival.study import robustness_over_match_orders, run_survival
+
     spec = load_spec(SPEC)
     con = warehouse.connect(":memory:")
     delivery = ingest.read_delivery(delivery_dir)
@@ -65,19 +66,30 @@ def run_once(delivery_dir: Path, orders: int) -> dict[str, float]:
     return times
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--patients", type=int, default=58_001)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--orders", type=int, default=200)
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
+    """One JSON line: the median seconds of each stage over ``repeats`` runs, and the machine."""
+    from rwe_cohorts.ingest.synthetic import generate_delivery
+
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "cut"
         generate_delivery(folder, n_patients=args.patients)
         runs = [run_once(folder, args.orders) for _ in range(args.repeats)]
     medians = {k: round(statistics.median(r[k] for r in runs), 2) for k in runs[0]}
     print(json.dumps({"patients": args.patients, "repeats": args.repeats, "machine": machine(), "median": medians}))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

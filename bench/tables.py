@@ -15,7 +15,7 @@ import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pipelines.bench_measure import STAGES
+from bench.measure import STAGES
 
 GROWTH_LIMIT = 1.15
 """Flag a stage whose fitted time exponent exceeds this (n log n is about 1.07 over 58,001..10,000,000)."""

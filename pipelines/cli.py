@@ -38,7 +38,7 @@ def _progress_printer(label: str):  # type: ignore[no-untyped-def]
 
 def cmd_generate(args: argparse.Namespace) -> int:
     from pipelines.resources import study_resource_from_env
-    from rwe_cohorts.synth import generate_delivery
+    from rwe_cohorts.ingest.synthetic import generate_delivery
 
     cut = dt.date.fromisoformat(args.data_cut)
     out = Path(args.out) if args.out else Path(study_resource_from_env().landing_dir) / f"cut_{cut.isoformat()}"
@@ -74,8 +74,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_ingest_cbioportal(args: argparse.Namespace) -> int:
     from pipelines.resources import study_resource_from_env
-    from rwe_cohorts.cbioportal import CbioportalStudyError, land_cbioportal_study
-    from rwe_cohorts.spec import load_spec
+    from rwe_cohorts.core.spec import load_spec
+    from rwe_cohorts.ingest.cbioportal import CbioportalStudyError, land_cbioportal_study
 
     study = study_resource_from_env()
     spec = load_spec(args.spec or study.spec_path)
@@ -99,9 +99,9 @@ def cmd_ingest_cbioportal(args: argparse.Namespace) -> int:
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from pipelines.bench import run_bench
+    from bench.cli import run
 
-    return run_bench(args)
+    return run(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -134,9 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     cbio.add_argument("--data-cut", help="data cut date YYYY-MM-DD (default: the last date in the study)")
     cbio.set_defaults(func=cmd_ingest_cbioportal)
 
-    from pipelines.bench import add_arguments as bench_arguments
+    from bench.cli import add_arguments as bench_arguments
 
-    bench = sub.add_parser("bench", help="end-to-end benchmark: generate each size, run the study, time every stage")
+    bench = sub.add_parser("bench", help="benchmarks: end to end (every stage of `rwe run`) or one stage")
     bench_arguments(bench)
     bench.set_defaults(func=cmd_bench)
     return parser

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 import dagster as dg
 import duckdb
 
-from rwe_cohorts.warehouse import TableInfo
+from rwe_cohorts.core.warehouse import TableInfo
 
 _RELATION = re.compile(r"\b(raw|staging|intermediate|marts|qa)\.([a-z_][a-z0-9_]*)\b")
 

@@ -7,9 +7,9 @@ import polars as pl
 
 from pipelines.common import table_metadata
 from pipelines.resources import StudyResource
-from rwe_cohorts import warehouse
-from rwe_cohorts.contracts import load_contracts
-from rwe_cohorts.report import suppress
+from rwe_cohorts.core import warehouse
+from rwe_cohorts.core.contracts import load_contracts
+from rwe_cohorts.report.formatting import suppress
 
 
 def read(study: StudyResource, relation: str) -> pl.DataFrame:

@@ -12,9 +12,9 @@ from pipelines.ingest.sensors import landing_sensor
 from pipelines.jobs import study_job
 from pipelines.matching.assets import matching
 from pipelines.matching.checks import balance_check
-from pipelines.publishing.assets import analytics_database
+from pipelines.publish.assets import analytics_database
 from pipelines.quality.checks import quality_checks
-from pipelines.reporting.assets import study_report
+from pipelines.report.assets import study_report
 from pipelines.resources import StudyResource, resources
 from pipelines.survival.assets import hazard_ratio_robustness, survival
 

@@ -29,11 +29,11 @@ import dagster as dg
 import duckdb
 from pydantic import PrivateAttr
 
-from rwe_cohorts import runs, warehouse
-from rwe_cohorts.contracts import load_contracts
-from rwe_cohorts.ingest import check_cut_id
-from rwe_cohorts.runlock import run_lock
-from rwe_cohorts.spec import StudySpec, load_spec
+from rwe_cohorts.core import ledger, warehouse
+from rwe_cohorts.core.contracts import load_contracts
+from rwe_cohorts.core.runlock import run_lock
+from rwe_cohorts.core.spec import StudySpec, load_spec
+from rwe_cohorts.ingest.delivery import check_cut_id
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 PARTITION_TAG = "dagster/partition"
@@ -101,7 +101,7 @@ class StudyResource(dg.ConfigurableResource):  # type: ignore[misc]
         if not self._cut:
             return
         spec = self.spec()  # an invalid spec stops the run here, before it queues for the lock
-        contract = load_contracts(warehouse.CONTRACTS_ROOT, "marts")[runs.LEDGER]
+        contract = load_contracts(warehouse.CONTRACTS_ROOT, "marts")[ledger.LEDGER]
         stack = ExitStack()
         log = context.log
         stack.enter_context(
@@ -114,10 +114,10 @@ class StudyResource(dg.ConfigurableResource):  # type: ignore[misc]
         )
         try:
             with self.connect() as con:
-                stale = runs.start_run(
+                stale = ledger.start_run(
                     con,
                     contract,
-                    runs.RunStart(
+                    ledger.RunStart(
                         run_id=run.run_id,
                         data_cut_id=self._cut,
                         study_id=spec.study_id,
@@ -145,11 +145,11 @@ class StudyResource(dg.ConfigurableResource):  # type: ignore[misc]
             ).records
             failed = sorted({r.event_log_entry.step_key or "?" for r in failures})
             with self.connect() as con:
-                status = runs.run_status(con, self._run_id)
+                status = ledger.run_status(con, self._run_id)
                 if failed:
-                    runs.finish_run(con, self._run_id, "failed", failed_steps=failed, is_published=False)
+                    ledger.finish_run(con, self._run_id, "failed", failed_steps=failed, is_published=False)
                 elif status == "started":
-                    runs.finish_run(con, self._run_id, "succeeded")
+                    ledger.finish_run(con, self._run_id, "succeeded")
         finally:
             stack.close()
 

@@ -11,7 +11,7 @@ import dagster as dg
 
 from pipelines.partitions import DATA_CUTS
 from pipelines.resources import LAUNCHED_BY_TAG, dagster_home, study_resource_from_env
-from rwe_cohorts.ingest import check_cut_id, missing_or_changed_files, read_manifests
+from rwe_cohorts.ingest.delivery import check_cut_id, missing_or_changed_files, read_manifests
 
 
 def resolve_data_cut(data_cut: str | None) -> str:

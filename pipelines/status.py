@@ -15,8 +15,8 @@ import dagster as dg
 
 from pipelines.partitions import DATA_CUTS
 from pipelines.resources import PARTITION_TAG, dagster_home, study_resource_from_env
-from rwe_cohorts.ingest import scan_landing
-from rwe_cohorts.publish import published_cuts
+from rwe_cohorts.ingest.delivery import scan_landing
+from rwe_cohorts.publish.database import published_cuts
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,9 @@ import yaml
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-from rwe_cohorts.contracts import Contract, load_contracts
-from rwe_cohorts.spec import StudySpec, load_spec
-from rwe_cohorts.warehouse import CONTRACTS_ROOT, PROJECT_ROOT, connect
+from rwe_cohorts.core.contracts import Contract, load_contracts
+from rwe_cohorts.core.spec import StudySpec, load_spec
+from rwe_cohorts.core.warehouse import CONTRACTS_ROOT, PROJECT_ROOT, connect
 
 SPEC_PATH = PROJECT_ROOT / "pipelines" / "studies" / "ntrk_hibar2022.yaml"
 
@@ -30,9 +30,10 @@ def spec() -> StudySpec:
 def default_delivery(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The default synthetic delivery (58,001 patients, default seed and data cut), generated once per session.
 
-    Read-only for tests: load it into a fresh warehouse (``rwe_cohorts.ingest.load_delivery``), never write into it.
+    Read-only for tests: load it into a fresh warehouse (``rwe_cohorts.ingest.delivery.load_delivery``), never write
+    into it.
     """
-    from rwe_cohorts.synth import generate_delivery
+    from rwe_cohorts.ingest.synthetic import generate_delivery
 
     folder = tmp_path_factory.mktemp("default_delivery") / "cut_2021-03-31"
     generate_delivery(folder)

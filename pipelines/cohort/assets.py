@@ -6,8 +6,8 @@ from pipelines.common import key, sql_dependencies, table_metadata
 from pipelines.common_io import preview
 from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource
-from rwe_cohorts.cohort import COHORT_MARTS, INTERMEDIATE_MODELS, sql_parameters
-from rwe_cohorts.warehouse import materialize_model, model_path, read_frame
+from rwe_cohorts.cohort.models import COHORT_MARTS, INTERMEDIATE_MODELS, sql_parameters
+from rwe_cohorts.core.warehouse import materialize_model, model_path, read_frame
 
 
 def data_cut(study: StudyResource) -> tuple[str, object]:

@@ -4,7 +4,7 @@ import dagster as dg
 
 from pipelines.common import key
 from pipelines.resources import StudyResource
-from rwe_cohorts.cohort import attrition_never_rises, reconciled_deaths
+from rwe_cohorts.cohort.models import attrition_never_rises, reconciled_deaths
 
 
 @dg.asset_check(asset=key("marts.attrition"), blocking=True, name="counts_never_rise")

@@ -7,10 +7,11 @@ import dagster as dg
 from pipelines.common import key, retry_transient_io, sql_dependencies, table_metadata
 from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource
-from rwe_cohorts import ingest, runs
-from rwe_cohorts.cohort import RAW_TABLES, STAGING_MODELS
-from rwe_cohorts.contracts import load_contracts
-from rwe_cohorts.warehouse import CONTRACTS_ROOT, materialize_model, model_path, table_info
+from rwe_cohorts.cohort.models import RAW_TABLES, STAGING_MODELS
+from rwe_cohorts.core import ledger
+from rwe_cohorts.core.contracts import load_contracts
+from rwe_cohorts.core.warehouse import CONTRACTS_ROOT, materialize_model, model_path, table_info
+from rwe_cohorts.ingest import delivery as ingest
 
 
 @dg.multi_asset(
@@ -27,7 +28,7 @@ def raw_tables(context: dg.AssetExecutionContext, study: StudyResource):  # type
         delivery = ingest.delivery_for_cut(Path(study.landing_dir), study.data_cut)
         with study.connect() as con:
             ingest.load_delivery(con, delivery, contracts)
-            runs.record_inputs(
+            ledger.record_inputs(
                 con,
                 context.run.run_id,
                 data_cut_date=delivery.data_cut_date,

@@ -12,7 +12,7 @@ import dagster as dg
 from pipelines.jobs import study_job
 from pipelines.partitions import DATA_CUTS
 from pipelines.resources import StudyResource
-from rwe_cohorts.ingest import scan_landing
+from rwe_cohorts.ingest.delivery import scan_landing
 
 
 @dg.schedule(

@@ -7,8 +7,8 @@ from pipelines.common_io import image, read, write
 from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource
 from rwe_cohorts.matching import love_plot, ps_overlap_plot
-from rwe_cohorts.report import suppress
-from rwe_cohorts.study_matching import ps_model_frame, run_matching
+from rwe_cohorts.matching.study import ps_model_frame, run_matching
+from rwe_cohorts.report.formatting import suppress
 
 MATCHING_MARTS = (
     "marts.ps_model",

@@ -4,7 +4,7 @@ import dagster as dg
 
 from pipelines.common import key
 from pipelines.resources import StudyResource
-from rwe_cohorts import warehouse
+from rwe_cohorts.core import warehouse
 
 
 @dg.asset_check(asset=key("marts.covariate_balance"), name="smd_within_threshold", blocking=True)

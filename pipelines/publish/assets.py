@@ -7,15 +7,15 @@ import dagster as dg
 from pipelines.common import key, retry_transient_io
 from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource
-from rwe_cohorts import runs
-from rwe_cohorts.contracts import load_contracts
-from rwe_cohorts.publish import publish
-from rwe_cohorts.warehouse import CONTRACTS_ROOT, list_tables
+from rwe_cohorts.core import ledger
+from rwe_cohorts.core.contracts import load_contracts
+from rwe_cohorts.core.warehouse import CONTRACTS_ROOT, list_tables
+from rwe_cohorts.publish.database import publish
 
 
 @dg.asset(
     key=key("published.analytics_database"),
-    group_name="reporting",
+    group_name="publish",
     deps=[key("reports.study_report")],
     partitions_def=data_cuts,
 )
@@ -27,8 +27,8 @@ def analytics_database(context: dg.AssetExecutionContext, study: StudyResource) 
     ``marts.study_runs`` first, so the published ledger includes this run."""
     run_id = context.run.run_id
     with study.connect() as con:
-        hashes = runs.mart_hashes(con, list_tables(con, ["marts"]))
-        runs.finish_run(con, run_id, "succeeded", is_published=True, mart_hashes=hashes)
+        hashes = ledger.mart_hashes(con, list_tables(con, ["marts"]))
+        ledger.finish_run(con, run_id, "succeeded", is_published=True, mart_hashes=hashes)
     with retry_transient_io(context):
         result = publish(
             study.warehouse_path,

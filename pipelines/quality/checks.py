@@ -15,7 +15,8 @@ import polars as pl
 
 from pipelines.common import key
 from pipelines.resources import StudyResource
-from rwe_cohorts.contracts import Contract, load_contracts
+from rwe_cohorts.core.contracts import Contract, load_contracts
+from rwe_cohorts.core.warehouse import CONTRACTS_ROOT
 from rwe_cohorts.quality import (
     ExpectationOutcome,
     GXContext,
@@ -28,7 +29,6 @@ from rwe_cohorts.quality import (
 )
 from rwe_cohorts.quality.drift import import_baseline
 from rwe_cohorts.quality.store import store_results
-from rwe_cohorts.warehouse import CONTRACTS_ROOT
 
 GENOMICS = "genomic_plausibility"
 

@@ -9,9 +9,9 @@ from pipelines.common import key
 from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource, code_version, package_versions
 from pipelines.survival.assets import SURVIVAL_MARTS
-from rwe_cohorts import ingest
-from rwe_cohorts.cbioportal import read_source_summary
-from rwe_cohorts.study_report import build_report
+from rwe_cohorts.ingest import delivery as ingest
+from rwe_cohorts.ingest.cbioportal import read_source_summary
+from rwe_cohorts.report.study import build_report
 
 REPORT_INPUTS = (
     *SURVIVAL_MARTS,
@@ -37,7 +37,7 @@ def _source_provenance(study: StudyResource) -> dict[str, str]:
 
 @dg.asset(
     key=key("reports.study_report"),
-    group_name="reporting",
+    group_name="report",
     deps=[key(r) for r in REPORT_INPUTS],
     partitions_def=data_cuts,
 )

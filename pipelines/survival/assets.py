@@ -7,9 +7,9 @@ from pipelines.common import key
 from pipelines.common_io import image, preview, read, write
 from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource
-from rwe_cohorts.report import suppress
-from rwe_cohorts.study_survival import robustness_over_match_orders, run_survival
+from rwe_cohorts.report.formatting import suppress
 from rwe_cohorts.survival import plot_kaplan_meier
+from rwe_cohorts.survival.study import robustness_over_match_orders, run_survival
 
 SURVIVAL_MARTS = (
     "marts.km_curves",

@@ -1,5 +1,5 @@
-"""The end-to-end benchmark (``rwe bench``, ``pipelines/bench.py``) at a tiny size, so it cannot rot, plus its
-arithmetic: the growth exponent fit, the n log n reference, per-window memory peaks and the markdown tables.
+"""The end-to-end benchmark (``rwe bench end-to-end``, ``bench/end_to_end.py``) at a tiny size, so it cannot rot,
+plus its arithmetic: the growth exponent fit, the n log n reference, per-window memory peaks and the markdown tables.
 
 The real benchmark (58,001 to 10,000,000 patients) is too slow for CI; this runs one 3,000-patient delivery through
 ``rwe bench`` once (a fresh ``rwe run`` process, as the full benchmark does), with the robustness loop cut to 10
@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 import yaml
 
+from bench.measure import STAGES, gaps, window_peak
+from bench.tables import GROWTH_LIMIT, fit_exponent, growth, markdown, nlogn_exponent
 from pipelines import cli
-from pipelines.bench_measure import STAGES, gaps, window_peak
-from pipelines.bench_report import GROWTH_LIMIT, fit_exponent, growth, markdown, nlogn_exponent
-from rwe_cohorts.warehouse import PROJECT_ROOT
+from rwe_cohorts.core.warehouse import PROJECT_ROOT
 
 ROWS = (*STAGES, "startup", "whole run")
 
@@ -93,7 +93,18 @@ def test_bench_smoke(tmp_path: Path) -> None:
     spec["survival"]["robustness_match_orders"] = 10
     (tmp_path / "spec.yaml").write_text(yaml.safe_dump(spec))
     out = tmp_path / "results"
-    argv = ["bench", "--sizes", "3000", "--repeats", "1", "--spec", str(tmp_path / "spec.yaml"), "--out", str(out)]
+    argv = [
+        "bench",
+        "end-to-end",
+        "--sizes",
+        "3000",
+        "--repeats",
+        "1",
+        "--spec",
+        str(tmp_path / "spec.yaml"),
+        "--out",
+        str(out),
+    ]
     assert cli.main([*argv, "--work-dir", str(tmp_path / "work")]) == 0
 
     result = json.loads((out / "latest.json").read_text())

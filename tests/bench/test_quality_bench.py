@@ -15,7 +15,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 import duckdb
 import pytest
 
-from rwe_cohorts.contracts import load_contracts
+from rwe_cohorts.core.contracts import load_contracts
 from rwe_cohorts.quality import (
     GXContext,
     genomic_checks,

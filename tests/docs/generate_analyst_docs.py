@@ -1,9 +1,9 @@
 """Generate ``docs/analysts.md`` from the data contracts of every published table and the ready queries.
 
 Published tables: every contract under ``data_contracts/marts`` and ``data_contracts/qa`` except the restricted
-(patient-level) marts, which are never published (``rwe_cohorts.publish.RESTRICTED``). Contracts are read with
-``rwe_cohorts.contracts.load_contracts`` and the minimum cell size from the shipped specs with ``load_spec``, so the
-doc shows what publishing does (small-cell attributes ``small_cell``, ``derived_from`` and ``complementary``). The
+(patient-level) marts, which are never published (``rwe_cohorts.publish.database.RESTRICTED``). Contracts are read with
+``rwe_cohorts.core.contracts.load_contracts`` and the minimum cell size from the shipped specs with ``load_spec``, so
+the doc shows what publishing does (small-cell attributes ``small_cell``, ``derived_from`` and ``complementary``). The
 ready queries are ``docs/queries/*.sql``; each one's first comment line is its title.
 
     .tools/bin/uv run --frozen python tests/docs/generate_analyst_docs.py          # rewrite docs/analysts.md
@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rwe_cohorts.contracts import Column, Contract, load_contracts
-from rwe_cohorts.publish import PUBLISHED_SCHEMAS, RESTRICTED
-from rwe_cohorts.spec import load_spec
-from rwe_cohorts.suppression import DISPLAY_SUFFIX
+from rwe_cohorts.core.contracts import Column, Contract, load_contracts
+from rwe_cohorts.core.spec import load_spec
+from rwe_cohorts.core.suppression import DISPLAY_SUFFIX
+from rwe_cohorts.publish.database import PUBLISHED_SCHEMAS, RESTRICTED
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACTS = ROOT / "data_contracts"

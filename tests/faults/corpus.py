@@ -5,9 +5,10 @@ Every fault is one entry of :data:`FAULTS`. It is made in one of three ways:
 
 * a **hand edit** of a copy of a small clean delivery (``edit``: a function of the copied folder that damages it and
   returns the fragments it can only know once it has picked the rows it breaks: counts and example keys);
-* a **generator defect profile** (``defect``): ``rwe_cohorts.synth.generate_delivery(..., defects={name: rate})``
-  with the clean delivery's size, seed and data cut date, so only the planted rows differ; the count and example keys
-  come from the manifest's ``defects_injected`` record;
+* a **generator defect profile** (``defect``):
+  ``rwe_cohorts.ingest.synthetic.generate_delivery(..., defects={name: rate})`` with the clean delivery's size, seed
+  and data cut date, so only the planted rows differ; the count and example keys come from the manifest's
+  ``defects_injected`` record;
 * a **bad study spec** (``spec_edit``): a function that breaks the test's study spec (a dict), written to its own
   YAML file; the delivery is a faithful copy of the clean one.
 
@@ -54,8 +55,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import yaml
 
-from rwe_cohorts.ingest import sha256_file
-from rwe_cohorts.synth import generate_delivery, read_manifest
+from rwe_cohorts.ingest.delivery import sha256_file
+from rwe_cohorts.ingest.synthetic import generate_delivery, read_manifest
 
 Stage = Literal["run_start", "raw_tables", "raw_quality", "staging_quality"]
 Fragment = str | tuple[str, ...]

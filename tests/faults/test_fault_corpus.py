@@ -46,7 +46,7 @@ from corpus import FAULTS, Built, Fault, Fragment, Name, build, make_clean
 
 from pipelines.definitions import build_defs
 from pipelines.resources import DEFAULT_SPEC, StudyResource, study_resource_from_env
-from rwe_cohorts import runs
+from rwe_cohorts.core import ledger
 
 LOCK_TIMEOUT_S = 120.0
 """A run lock left held by a failed run makes the next run wait; fail after this long instead of a day."""
@@ -258,7 +258,7 @@ def test_run_stops_where_it_must(corpus: Corpus, fault: Fault) -> None:
         return
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        assert runs.run_status(con, result.run_id) == "failed"
+        assert ledger.run_status(con, result.run_id) == "failed"
         if fault.stage == "raw_tables":
             landed = con.execute("select count(*) from duckdb_tables() where schema_name = 'raw'").fetchone()
             assert landed == (0,), "a rejected delivery must not land any raw table"

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from rwe_cohorts.spec import load_spec
+from rwe_cohorts.core.spec import load_spec
 
 
 def warehouse_file(root: Path, cut: str = "2021-03-31") -> Path:

@@ -11,7 +11,7 @@ from subprocess import CompletedProcess
 import duckdb
 import yaml
 
-from rwe_cohorts.warehouse import PROJECT_ROOT
+from rwe_cohorts.core.warehouse import PROJECT_ROOT
 from tests.unit.cbioportal_folders import write_random_study
 
 

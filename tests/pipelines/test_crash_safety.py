@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from rwe_cohorts.warehouse import PROJECT_ROOT
+from rwe_cohorts.core.warehouse import PROJECT_ROOT
 
 CUT = "2021-03-31"
 # (step whose start triggers the kill, seconds to wait before killing)

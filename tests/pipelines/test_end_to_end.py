@@ -11,9 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from rwe_cohorts.contracts import load_contracts
-from rwe_cohorts.spec import load_spec
-from rwe_cohorts.warehouse import CONTRACTS_ROOT
+from rwe_cohorts.core.contracts import load_contracts
+from rwe_cohorts.core.spec import load_spec
+from rwe_cohorts.core.warehouse import CONTRACTS_ROOT
 
 
 def warehouse_file(root: Path, cut: str = "2021-03-31") -> Path:
@@ -201,7 +201,7 @@ def test_no_published_aggregate_shows_a_small_count(study_run: Path) -> None:
     example keys of QA results are withheld; the report's own suppression is tested in tests/unit."""
     import polars as pl
 
-    from rwe_cohorts.suppression import leaked_small_counts
+    from rwe_cohorts.core.suppression import leaked_small_counts
 
     spec = load_spec(study_run / "spec.yaml")
     contracts = load_contracts(CONTRACTS_ROOT)

@@ -23,9 +23,9 @@ from pipelines.ingest.schedules import monthly_latest_cut
 from pipelines.ingest.sensors import landing_sensor
 from pipelines.partitions import DATA_CUTS
 from pipelines.resources import StudyResource, study_resource_from_env
-from rwe_cohorts.ingest import sha256_file
-from rwe_cohorts.synth import generate_delivery
-from rwe_cohorts.warehouse import PROJECT_ROOT
+from rwe_cohorts.core.warehouse import PROJECT_ROOT
+from rwe_cohorts.ingest.delivery import sha256_file
+from rwe_cohorts.ingest.synthetic import generate_delivery
 
 SNAPSHOT = Path(__file__).with_name("asset_graph.txt")
 MARCH, JUNE = dt.date(2021, 3, 31), dt.date(2021, 6, 30)

@@ -23,10 +23,10 @@ from pipelines.ingest.assets import raw_tables
 from pipelines.partitions import DATA_CUTS, data_cuts
 from pipelines.quality.checks import quality_checks
 from pipelines.resources import StudyResource, study_resource_from_env
-from rwe_cohorts.contracts import load_contracts
-from rwe_cohorts.publish import publish
-from rwe_cohorts.synth import generate_delivery
-from rwe_cohorts.warehouse import CONTRACTS_ROOT
+from rwe_cohorts.core.contracts import load_contracts
+from rwe_cohorts.core.warehouse import CONTRACTS_ROOT
+from rwe_cohorts.ingest.synthetic import generate_delivery
+from rwe_cohorts.publish.database import publish
 
 FIRST, SECOND = dt.date(2020, 12, 31), dt.date(2021, 3, 31)
 TwoRuns = tuple[Path, dg.ExecuteInProcessResult, dg.ExecuteInProcessResult]

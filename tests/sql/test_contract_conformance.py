@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from rwe_cohorts.contracts import load_contracts
-from rwe_cohorts.warehouse import CONTRACTS_ROOT
+from rwe_cohorts.core.contracts import load_contracts
+from rwe_cohorts.core.warehouse import CONTRACTS_ROOT
 
 
 def test_sql_tables_match_their_contracts(cohort_db) -> None:  # type: ignore[no-untyped-def]

@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from rwe_cohorts.cohort import (
+from rwe_cohorts.cohort.models import (
     COHORT_MARTS,
     INTERMEDIATE_MODELS,
     STAGING_MODELS,
@@ -20,10 +20,10 @@ from rwe_cohorts.cohort import (
     build_models,
     sql_parameters,
 )
-from rwe_cohorts.contracts import Contract, load_contracts
-from rwe_cohorts.ingest import load_delivery, read_delivery
-from rwe_cohorts.spec import StudySpec, load_spec
-from rwe_cohorts.warehouse import CONTRACTS_ROOT, PROJECT_ROOT, connect, materialize_model
+from rwe_cohorts.core.contracts import Contract, load_contracts
+from rwe_cohorts.core.spec import StudySpec, load_spec
+from rwe_cohorts.core.warehouse import CONTRACTS_ROOT, PROJECT_ROOT, connect, materialize_model
+from rwe_cohorts.ingest.delivery import load_delivery, read_delivery
 
 PUBLISHED_EXPOSED, PUBLISHED_COMPARATOR = 28, 24_903
 CONTINUOUS = ("age_at_index_years", "n_lines_before_report", "months_index_to_report")

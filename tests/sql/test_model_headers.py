@@ -8,7 +8,7 @@ import re
 import pytest
 
 from pipelines.common import sql_dependencies
-from rwe_cohorts.warehouse import SQL_ROOT, model_parameters
+from rwe_cohorts.core.warehouse import SQL_ROOT, model_parameters
 
 MODELS = sorted(SQL_ROOT.glob("*/*.sql"))
 _RELATION = re.compile(r"\b(?:raw|staging|intermediate|marts|qa)\.[a-z_][a-z0-9_]*\b")

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rwe_cohorts.cohort import reconciled_deaths
-from rwe_cohorts.spec import StudySpec
+from rwe_cohorts.cohort.models import reconciled_deaths
+from rwe_cohorts.core.spec import StudySpec
 
 D = dt.date
 

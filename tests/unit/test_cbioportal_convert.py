@@ -13,7 +13,11 @@ import polars as pl
 import pytest
 from cbioportal_folders import EXPECTED_PATIENTS, STUDY_ID, write_study, write_timeline
 
-from rwe_cohorts.cbioportal import (
+from rwe_cohorts.cohort.models import COHORT_MARTS, INTERMEDIATE_MODELS, STAGING_MODELS, build_models, sql_parameters
+from rwe_cohorts.core.contracts import Contract
+from rwe_cohorts.core.spec import StudySpec, load_spec
+from rwe_cohorts.core.warehouse import PROJECT_ROOT, connect, materialize_model
+from rwe_cohorts.ingest.cbioportal import (
     PLACEHOLDER_ID,
     CbioportalStudyError,
     ConversionSummary,
@@ -22,12 +26,8 @@ from rwe_cohorts.cbioportal import (
     land_cbioportal_study,
     read_source_summary,
 )
-from rwe_cohorts.cbioportal.tables import pseudonym
-from rwe_cohorts.cohort import COHORT_MARTS, INTERMEDIATE_MODELS, STAGING_MODELS, build_models, sql_parameters
-from rwe_cohorts.contracts import Contract
-from rwe_cohorts.ingest import load_delivery, read_delivery, verify_delivery
-from rwe_cohorts.spec import StudySpec, load_spec
-from rwe_cohorts.warehouse import PROJECT_ROOT, connect, materialize_model
+from rwe_cohorts.ingest.cbioportal.tables import pseudonym
+from rwe_cohorts.ingest.delivery import load_delivery, read_delivery, verify_delivery
 
 SPEC_PATH = PROJECT_ROOT / "pipelines" / "studies" / "ntrk_cbioportal.yaml"
 
@@ -206,9 +206,9 @@ def test_forced_diagnosis_origin_without_dates_removes_patients_at_a_counted_ste
 def test_quality_checks_pass_on_the_converted_delivery(
     converted: tuple[Path, ConversionSummary], tmp_path: Path, cbio_spec: StudySpec, raw_contracts: dict[str, Contract]
 ) -> None:
-    from rwe_cohorts.contracts import load_contracts
+    from rwe_cohorts.core.contracts import load_contracts
+    from rwe_cohorts.core.warehouse import CONTRACTS_ROOT
     from rwe_cohorts.quality import GXContext, genomic_checks, validate_relations
-    from rwe_cohorts.warehouse import CONTRACTS_ROOT
 
     folder, _ = converted
     con = _build(folder, cbio_spec, raw_contracts, tmp_path / "w.duckdb")
@@ -317,9 +317,9 @@ def test_matching_and_survival_run_unchanged_on_a_converted_study(
 ) -> None:
     from cbioportal_folders import write_random_study
 
-    from rwe_cohorts.study_matching import run_matching
-    from rwe_cohorts.study_survival import run_survival
-    from rwe_cohorts.warehouse import read_frame
+    from rwe_cohorts.core.warehouse import read_frame
+    from rwe_cohorts.matching.study import run_matching
+    from rwe_cohorts.survival.study import run_survival
 
     convert_cbioportal_study(write_random_study(tmp_path / "study"), tmp_path / "delivery")
     con = _build(tmp_path / "delivery", cbio_spec, raw_contracts, tmp_path / "w.duckdb")

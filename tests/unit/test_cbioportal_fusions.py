@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from rwe_cohorts.cbioportal import (
+from rwe_cohorts.ingest.cbioportal import (
     EventCall,
     Frame,
     FusionStrictness,
@@ -16,7 +16,7 @@ from rwe_cohorts.cbioportal import (
     call_samples,
     classify_event,
 )
-from rwe_cohorts.cbioportal.fusions import parse_frame
+from rwe_cohorts.ingest.cbioportal.fusions import parse_frame
 
 ANY, NAMED, CONFIRMED = FusionStrictness.ANY_SV, FusionStrictness.NAMED_PARTNER, FusionStrictness.CONFIRMED
 

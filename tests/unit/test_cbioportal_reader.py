@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from cbioportal_folders import SAMPLES, SV_PROFILED, write_study
 
-from rwe_cohorts.cbioportal import CbioportalStudyError, convert_cbioportal_study, read_study
-from rwe_cohorts.cbioportal.errors import Issues
-from rwe_cohorts.cbioportal.tsv import clean, read_tsv
+from rwe_cohorts.ingest.cbioportal import CbioportalStudyError, convert_cbioportal_study, read_study
+from rwe_cohorts.ingest.cbioportal.errors import Issues
+from rwe_cohorts.ingest.cbioportal.tsv import clean, read_tsv
 
 
 def _read(folder: Path):  # type: ignore[no-untyped-def]

@@ -6,8 +6,8 @@ import copy
 
 import pytest
 
-from rwe_cohorts.spec import StudySpec, StudySpecError, load_spec, parse_spec
-from rwe_cohorts.warehouse import PROJECT_ROOT
+from rwe_cohorts.core.spec import StudySpec, StudySpecError, load_spec, parse_spec
+from rwe_cohorts.core.warehouse import PROJECT_ROOT
 
 STUDIES = PROJECT_ROOT / "pipelines" / "studies"
 

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import duckdb
 
-from rwe_cohorts.warehouse import PROJECT_ROOT
+from rwe_cohorts.core.warehouse import PROJECT_ROOT
 
 N_ROWS = 300_000
 
 REPLACER = f"""
 import sys
 import polars as pl
-from rwe_cohorts.warehouse import connect, replace_table
+from rwe_cohorts.core.warehouse import connect, replace_table
 con = connect(sys.argv[1])
 version = 0
 while True:
@@ -33,8 +33,8 @@ while True:
 PUBLISHER = """
 import sys
 from pathlib import Path
-from rwe_cohorts.publish import publish
-from rwe_cohorts.warehouse import connect
+from rwe_cohorts.publish.database import publish
+from rwe_cohorts.core.warehouse import connect
 warehouse, target = Path(sys.argv[1]), Path(sys.argv[2])
 version = 0
 while True:

@@ -11,10 +11,10 @@ import duckdb
 import polars as pl
 import pytest
 
-from rwe_cohorts import ingest
-from rwe_cohorts.contracts import Contract
-from rwe_cohorts.synth import generate_delivery
-from rwe_cohorts.warehouse import connect
+from rwe_cohorts.core.contracts import Contract
+from rwe_cohorts.core.warehouse import connect
+from rwe_cohorts.ingest import delivery as ingest
+from rwe_cohorts.ingest.synthetic import generate_delivery
 
 
 @pytest.fixture(scope="module")

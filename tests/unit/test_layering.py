@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from rwe_cohorts.warehouse import PROJECT_ROOT, SQL_ROOT, model_parameters
+from rwe_cohorts.core.warehouse import PROJECT_ROOT, SQL_ROOT, model_parameters
 
 
 def test_library_never_imports_dagster() -> None:

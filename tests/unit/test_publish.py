@@ -9,10 +9,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from rwe_cohorts.contracts import load_contracts
-from rwe_cohorts.publish import publish, published_cuts
-from rwe_cohorts.runs import LEDGER, ensure_ledger
-from rwe_cohorts.warehouse import CONTRACTS_ROOT, connect
+from rwe_cohorts.core.contracts import load_contracts
+from rwe_cohorts.core.ledger import LEDGER, ensure_ledger
+from rwe_cohorts.core.warehouse import CONTRACTS_ROOT, connect
+from rwe_cohorts.publish.database import publish, published_cuts
 
 
 def _warehouse(path: Path, hr: float) -> None:

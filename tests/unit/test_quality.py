@@ -19,7 +19,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from rwe_cohorts.contracts import Column, Contract, Rule, load_contracts
+from rwe_cohorts.core.contracts import Column, Contract, Rule, load_contracts
 from rwe_cohorts.quality import (
     EXPECTATION_RESULTS_SCHEMA,
     DataDocsUnavailableError,

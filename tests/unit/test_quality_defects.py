@@ -1,7 +1,7 @@
 """Every defect profile of the synthetic generator is caught by its intended check, and only that one.
 
 Each test generates a small delivery (3,000 patients, fixed seed) with exactly one defect, ingests it with
-``rwe_cohorts.ingest`` into an in-memory DuckDB and runs the raw-layer validation (the contract suites plus the
+``rwe_cohorts.ingest.delivery`` into an in-memory DuckDB and runs the raw-layer validation (the contract suites plus the
 genomics checks with the study spec's genes), as the ``raw_quality`` Dagster check does. The intended check must fail
 naming the table, the rule, the count the manifest records and example keys; every other error-severity check must
 pass. ``wrong_type`` never reaches the checks: ingest rejects it naming the file and column. The clean default
@@ -19,13 +19,13 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 import duckdb
 import pytest
 
-from rwe_cohorts.cohort import STAGING_MODELS, build_models
-from rwe_cohorts.contracts import Contract, load_contracts
-from rwe_cohorts.ingest import DeliveryError, load_delivery, read_delivery
+from rwe_cohorts.cohort.models import STAGING_MODELS, build_models
+from rwe_cohorts.core.contracts import Contract, load_contracts
+from rwe_cohorts.core.spec import StudySpec
+from rwe_cohorts.core.warehouse import CONTRACTS_ROOT, connect
+from rwe_cohorts.ingest.delivery import DeliveryError, load_delivery, read_delivery
+from rwe_cohorts.ingest.synthetic import DEFECTS, generate_delivery, read_manifest
 from rwe_cohorts.quality import ExpectationOutcome, GXContext, genomic_checks, validate_relations
-from rwe_cohorts.spec import StudySpec
-from rwe_cohorts.synth import DEFECTS, generate_delivery, read_manifest
-from rwe_cohorts.warehouse import CONTRACTS_ROOT, connect
 
 N_PATIENTS = 3_000
 SEED = 11

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from rwe_cohorts.runlock import RunLockTimeout, run_lock
-from rwe_cohorts.warehouse import PROJECT_ROOT
+from rwe_cohorts.core.runlock import RunLockTimeout, run_lock
+from rwe_cohorts.core.warehouse import PROJECT_ROOT
 
 HOLDER = """
 import sys, time
 from pathlib import Path
-from rwe_cohorts.runlock import run_lock
+from rwe_cohorts.core.runlock import run_lock
 folder, name, hold, log = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3]), Path(sys.argv[4])
 with run_lock(folder, name, poll_s=0.05):
     with log.open("a") as fh:

@@ -8,18 +8,18 @@ from pathlib import Path
 
 import duckdb
 
-from rwe_cohorts import runs
-from rwe_cohorts.contracts import load_contracts
-from rwe_cohorts.warehouse import CONTRACTS_ROOT, connect
+from rwe_cohorts.core import ledger
+from rwe_cohorts.core.contracts import load_contracts
+from rwe_cohorts.core.warehouse import CONTRACTS_ROOT, connect
 
-CONTRACT = load_contracts(CONTRACTS_ROOT, "marts")[runs.LEDGER]
+CONTRACT = load_contracts(CONTRACTS_ROOT, "marts")[ledger.LEDGER]
 
 
 def _start(con: duckdb.DuckDBPyConnection, run_id: str) -> int:
-    return runs.start_run(
+    return ledger.start_run(
         con,
         CONTRACT,
-        runs.RunStart(
+        ledger.RunStart(
             run_id=run_id,
             data_cut_id="2021-03-31",
             study_id="ntrk",
@@ -37,7 +37,7 @@ def test_ledger_lifecycle_and_interrupted_runs(tmp_path: Path) -> None:
     assert _start(con, "run-1") == 0
     # run-1 never finishes (killed); the next run marks it interrupted
     assert _start(con, "run-2") == 1
-    runs.record_inputs(
+    ledger.record_inputs(
         con,
         "run-2",
         data_cut_date=dt.date(2021, 3, 31),
@@ -45,7 +45,7 @@ def test_ledger_lifecycle_and_interrupted_runs(tmp_path: Path) -> None:
         manifest_sha256="m",
         checksums={"visits": "s1"},
     )
-    runs.finish_run(con, "run-2", "failed", failed_steps=["b", "a"], is_published=False)
+    ledger.finish_run(con, "run-2", "failed", failed_steps=["b", "a"], is_published=False)
     rows = con.execute(
         "select run_id, status, failed_steps, input_checksums from marts.study_runs order by 1"
     ).fetchall()
@@ -68,7 +68,7 @@ def _mart(con: duckdb.DuckDBPyConnection, threads: int, order: str) -> str:
         "create or replace table marts.summary as select g, sum(x) as total, avg(x) as mean, count(*) as n "
         f"from (select i % 7 as g, sqrt(i) * 1e-3 as x from range(2000000) t(i) order by {order}) group by g"
     )
-    return runs.content_hash(con, "marts.summary")
+    return ledger.content_hash(con, "marts.summary")
 
 
 def test_content_hash_ignores_row_order_and_thread_count(tmp_path: Path) -> None:
@@ -78,5 +78,5 @@ def test_content_hash_ignores_row_order_and_thread_count(tmp_path: Path) -> None
     c = _mart(con, 2, "i desc")
     assert a == b == c
     con.execute("update marts.summary set n = n + 1 where g = 3")
-    assert runs.content_hash(con, "marts.summary") != a
-    assert set(runs.mart_hashes(con, ["marts.summary", runs.LEDGER])) == {"marts.summary"}
+    assert ledger.content_hash(con, "marts.summary") != a
+    assert set(ledger.mart_hashes(con, ["marts.summary", ledger.LEDGER])) == {"marts.summary"}

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rwe_cohorts.spec import StudySpec, StudySpecError, dump_spec, load_spec, parse_spec
-from rwe_cohorts.warehouse import PROJECT_ROOT
+from rwe_cohorts.core.spec import StudySpec, StudySpecError, dump_spec, load_spec, parse_spec
+from rwe_cohorts.core.warehouse import PROJECT_ROOT
 
 STUDIES = sorted((PROJECT_ROOT / "pipelines" / "studies").glob("*.yaml"))
 

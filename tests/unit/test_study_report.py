@@ -13,8 +13,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from rwe_cohorts import ingest, warehouse
-from rwe_cohorts.cohort import (
+from rwe_cohorts.cohort.models import (
     COHORT_MARTS,
     INTERMEDIATE_MODELS,
     STAGING_MODELS,
@@ -22,13 +21,15 @@ from rwe_cohorts.cohort import (
     matched_baseline_characteristics,
     sql_parameters,
 )
-from rwe_cohorts.contracts import load_contracts
-from rwe_cohorts.report import count_text, suppress
-from rwe_cohorts.spec import StudySpec
-from rwe_cohorts.study_matching import ps_model_frame, run_matching
-from rwe_cohorts.study_report import build_report
-from rwe_cohorts.study_survival import run_survival
+from rwe_cohorts.core import warehouse
+from rwe_cohorts.core.contracts import load_contracts
+from rwe_cohorts.core.spec import StudySpec
+from rwe_cohorts.ingest import delivery as ingest
+from rwe_cohorts.matching.study import ps_model_frame, run_matching
+from rwe_cohorts.report.formatting import count_text, suppress
+from rwe_cohorts.report.study import build_report
 from rwe_cohorts.survival import plot_survival_curves
+from rwe_cohorts.survival.study import run_survival
 from tests.browser.report_browser import external_references
 
 PARTS = (

@@ -7,9 +7,9 @@ import random
 
 import polars as pl
 
-from rwe_cohorts.contracts import load_contracts
-from rwe_cohorts.suppression import _equations, leaked_small_counts, suppress_frame, suppressed_cells
-from rwe_cohorts.warehouse import CONTRACTS_ROOT
+from rwe_cohorts.core.contracts import load_contracts
+from rwe_cohorts.core.suppression import _equations, leaked_small_counts, suppress_frame, suppressed_cells
+from rwe_cohorts.core.warehouse import CONTRACTS_ROOT
 
 CONTRACTS = load_contracts(CONTRACTS_ROOT)
 CHAIN = [{"kind": "chain", "by": ["arm"], "order": "step", "total": "remaining", "part": "removed"}]

@@ -141,9 +141,9 @@ def test_plot_returns_png() -> None:
 
 def test_a_hazard_ratio_table_without_any_estimate_still_matches_its_contract(tmp_path: Path) -> None:
     """A cohort too small for any Cox model gives rows that say why (not_estimable, reason) and null estimates."""
-    from rwe_cohorts.contracts import load_contracts
-    from rwe_cohorts.study_survival import _with_contract_columns
-    from rwe_cohorts.warehouse import CONTRACTS_ROOT, connect, replace_table
+    from rwe_cohorts.core.contracts import load_contracts
+    from rwe_cohorts.core.warehouse import CONTRACTS_ROOT, connect, replace_table
+    from rwe_cohorts.survival.study import _with_contract_columns
 
     rows = pl.DataFrame(
         [{"analysis": "primary", "model": "unstratified", "description": "d", "status": "not_estimable",

@@ -15,9 +15,9 @@ import pyarrow.parquet as pq
 import pytest
 import yaml
 
-from rwe_cohorts.synth import DEFECTS, DeliveryExistsError, generate_delivery, read_manifest
-from rwe_cohorts.synth.defects import UnknownDefectError
-from rwe_cohorts.synth.schema import TABLES
+from rwe_cohorts.ingest.synthetic import DEFECTS, DeliveryExistsError, generate_delivery, read_manifest
+from rwe_cohorts.ingest.synthetic.defects import UnknownDefectError
+from rwe_cohorts.ingest.synthetic.schema import TABLES
 
 CONTRACTS = Path(__file__).resolve().parents[2] / "data_contracts" / "raw"
 DUCK_TYPES = {"VARCHAR": "VARCHAR", "INTEGER": "INTEGER", "DATE": "DATE", "BOOLEAN": "BOOLEAN"}

@@ -12,8 +12,8 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from rwe_cohorts.spec import StudySpec
-from rwe_cohorts.warehouse import TableInfo, connect, materialize_model, read_frame, replace_table
+from rwe_cohorts.core.spec import StudySpec
+from rwe_cohorts.core.warehouse import TableInfo, connect, materialize_model, read_frame, replace_table
 
 RAW_TABLES = (
     "demographics",

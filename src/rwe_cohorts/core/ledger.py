@@ -2,7 +2,7 @@
 
 Every study run writes one row in its data cut's warehouse: ``started`` when it is granted the run lock, the delivery
 and input checksums once the delivery is read, and ``succeeded`` or ``failed`` at the end. Because a run holds the
-run lock (``rwe_cohorts.runlock``) from start to end, a row still ``started`` when the next run begins belongs to a
+run lock (``rwe_cohorts.core.runlock``) from start to end, a row still ``started`` when the next run begins belongs to a
 run that was killed: it is marked ``interrupted``.
 
 A mart's content hash is the SHA-256 of its rows rendered as text and sorted, with doubles printed to 9 significant
@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-from rwe_cohorts.contracts import Contract
-from rwe_cohorts.warehouse import check_identifier
+from rwe_cohorts.core.contracts import Contract
+from rwe_cohorts.core.warehouse import check_identifier
 
 LEDGER = "marts.study_runs"
 STATUSES = ("started", "succeeded", "failed", "interrupted")

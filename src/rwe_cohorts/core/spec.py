@@ -137,7 +137,7 @@ class Published(_Frozen):
 
 
 class CbioportalSource(_Frozen):
-    """How a public cBioPortal study is converted into a delivery (``rwe_cohorts.cbioportal``): which structural
+    """How a public cBioPortal study is converted into a delivery (``rwe_cohorts.ingest.cbioportal``): which structural
     variants make a sample NTRK fusion-positive, which date is time zero, and the date the synthesised calendar
     starts from (cBioPortal gives months and days, not dates)."""
 

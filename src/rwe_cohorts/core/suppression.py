@@ -29,7 +29,7 @@ from typing import Any
 
 import polars as pl
 
-from rwe_cohorts.contracts import Contract
+from rwe_cohorts.core.contracts import Contract
 
 DISPLAY_SUFFIX = "_display"
 

@@ -19,10 +19,10 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from rwe_cohorts.contracts import Contract
+from rwe_cohorts.core.contracts import Contract
 
 SCHEMAS = ("raw", "staging", "intermediate", "marts", "qa")
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 SQL_ROOT = PROJECT_ROOT / "sql"
 CONTRACTS_ROOT = PROJECT_ROOT / "data_contracts"
 

@@ -22,7 +22,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from rwe_cohorts.contracts import Contract
+from rwe_cohorts.core.contracts import Contract
 
 MANIFEST = "manifest.json"
 NO_MANIFEST = f"{MANIFEST}: missing"

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from rwe_cohorts.core.spec import StudySpec
 from rwe_cohorts.matching import (
     GreedyMatcher,
     MatchResult,
@@ -18,7 +19,6 @@ from rwe_cohorts.matching import (
     fit_propensity,
     ps_overlap_summary,
 )
-from rwe_cohorts.spec import StudySpec
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,10 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from rwe_cohorts.contracts import Contract
-from rwe_cohorts.runs import LEDGER
-from rwe_cohorts.suppression import DISPLAY_SUFFIX, suppress_frame
-from rwe_cohorts.warehouse import check_identifier
+from rwe_cohorts.core.contracts import Contract
+from rwe_cohorts.core.ledger import LEDGER
+from rwe_cohorts.core.suppression import DISPLAY_SUFFIX, suppress_frame
+from rwe_cohorts.core.warehouse import check_identifier
 
 PUBLISHED_SCHEMAS = ("marts", "qa")
 RESTRICTED = ("marts.analytic_cohort", "marts.propensity_scores", "marts.matched_cohort")
@@ -133,7 +133,7 @@ def publish(
 
     Rows of other data cuts are kept. A warehouse table that carries ``data_cut_id`` itself contributes only its rows
     of this cut; any other table gets the column. With ``min_cell``, counts and derived values are suppressed as
-    their contracts say (``rwe_cohorts.suppression``). Returns the tables and this cut's rows per table.
+    their contracts say (``rwe_cohorts.core.suppression``). Returns the tables and this cut's rows per table.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 
 import duckdb
 
-from rwe_cohorts.contracts import Contract, ForeignKey, Rule
+from rwe_cohorts.core.contracts import Contract, ForeignKey, Rule
 
 NULL_BOOLEAN = "cast(null as boolean)"
 

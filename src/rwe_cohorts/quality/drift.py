@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from rwe_cohorts.contracts import Contract, Severity
+from rwe_cohorts.core.contracts import Contract, Severity
 from rwe_cohorts.quality.outcomes import ExpectationOutcome
 from rwe_cohorts.quality.store import ensure_table
 

@@ -28,7 +28,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from rwe_cohorts.contracts import Severity, Tag
+from rwe_cohorts.core.contracts import Severity, Tag
 from rwe_cohorts.quality._gx import gx, gxe
 from rwe_cohorts.quality.context import GXContext
 from rwe_cohorts.quality.outcomes import MAX_EXAMPLE_KEYS, ExpectationOutcome

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from rwe_cohorts.contracts import Severity, Tag
+from rwe_cohorts.core.contracts import Severity, Tag
 
 MAX_EXAMPLE_KEYS = 5
 """At most this many example keys are kept per check; never whole rows."""

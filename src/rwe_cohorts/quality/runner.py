@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from rwe_cohorts.contracts import Contract
+from rwe_cohorts.core.contracts import Contract
 from rwe_cohorts.quality.context import GXContext
 from rwe_cohorts.quality.derived import (
     BATCH_COLUMN,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
-from rwe_cohorts.contracts import Contract
+from rwe_cohorts.core.contracts import Contract
 
 RESULTS = "qa.expectation_results"
 SUMMARY = "qa.qa_summary"

@@ -21,7 +21,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from rwe_cohorts.contracts import Column, Contract, Severity, Tag
+from rwe_cohorts.core.contracts import Column, Contract, Severity, Tag
 from rwe_cohorts.quality._gx import ColumnMapExpectation, Expectation, MulticolumnMapExpectation, gx, gxe
 from rwe_cohorts.quality.derived import derived_columns, fk_column, rule_column
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import polars as pl
 
-from rwe_cohorts.suppression import is_small
+from rwe_cohorts.core.suppression import is_small
 
 _CSS = """
 body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:2rem auto;max-width:1100px;color:#1b1b1b;

@@ -18,7 +18,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
 
-from rwe_cohorts.report import count_html
+from rwe_cohorts.report.formatting import count_html
 
 PUBLISHED_COLOUR = "#b35900"
 

@@ -14,9 +14,9 @@ from typing import Any
 
 import polars as pl
 
-from rwe_cohorts.report import count_text, estimate_ci, frame_to_html, suppress
-from rwe_cohorts.report_plots import PublishedHazardRatio
-from rwe_cohorts.spec import StudySpec
+from rwe_cohorts.core.spec import StudySpec
+from rwe_cohorts.report.formatting import count_text, estimate_ci, frame_to_html, suppress
+from rwe_cohorts.report.plots import PublishedHazardRatio
 
 # analysis id -> key of the published HR in the spec's ``published`` block
 PUBLISHED_HR_KEYS = {"primary": "hazard_ratio", "index_last_line": "hazard_ratio_index_last_line"}

@@ -14,19 +14,20 @@ import html
 import duckdb
 import polars as pl
 
-from rwe_cohorts import warehouse
-from rwe_cohorts.cohort import matched_baseline_characteristics
+from rwe_cohorts.cohort.models import matched_baseline_characteristics
+from rwe_cohorts.core import warehouse
+from rwe_cohorts.core.spec import StudySpec
 from rwe_cohorts.matching import love_plot, ps_overlap_plot
-from rwe_cohorts.report import ReportInputs, ReportSection, count_text, frame_to_html, png_img, render_report
-from rwe_cohorts.report_plots import attrition_flow_html, forest_plot
-from rwe_cohorts.report_published import (
+from rwe_cohorts.report.formatting import ReportInputs, ReportSection, count_text, frame_to_html, png_img, render_report
+from rwe_cohorts.report.plots import attrition_flow_html, forest_plot
+from rwe_cohorts.report.published import (
     comparison_frame,
     comparison_html,
     published_hazard_ratios,
     published_median_notes,
     risk_table_html,
 )
-from rwe_cohorts.report_tables import (
+from rwe_cohorts.report.tables import (
     diagnostics_html,
     hazard_ratio_html,
     landmarks_html,
@@ -36,7 +37,6 @@ from rwe_cohorts.report_tables import (
     survival_summary_html,
     table_one_html,
 )
-from rwe_cohorts.spec import StudySpec
 from rwe_cohorts.survival import plot_survival_curves
 
 KM_MAX_MONTHS = 36.0

@@ -1,7 +1,8 @@
 """Display tables of the study report, built from the marts: the spec summary, Table 1 before and after matching,
 survival summaries, hazard ratios, diagnostics with PASS / WARN, and the data-quality summary.
 
-Every count goes through small-cell suppression (``rwe_cohorts.report.suppress``); no patient rows are rendered.
+Every count goes through small-cell suppression (``rwe_cohorts.report.formatting.suppress``); no patient rows are
+rendered.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from typing import Any
 
 import polars as pl
 
-from rwe_cohorts.report import count_text, estimate_ci, fmt, fmt_p, frame_to_html, status_html
-from rwe_cohorts.spec import StudySpec
+from rwe_cohorts.core.spec import StudySpec
+from rwe_cohorts.report.formatting import count_text, estimate_ci, fmt, fmt_p, frame_to_html, status_html
 
 
 def spec_summary(spec: StudySpec) -> dict[str, str]:

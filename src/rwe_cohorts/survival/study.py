@@ -28,9 +28,10 @@ import numpy as np
 import polars as pl
 from lifelines import CoxPHFitter
 
-from rwe_cohorts.contracts import Contract, load_contracts
-from rwe_cohorts.spec import Analysis, StudySpec
-from rwe_cohorts.study_matching import cohort_matcher, match_cohort, matched_cohort_frame
+from rwe_cohorts.core.contracts import Contract, load_contracts
+from rwe_cohorts.core.spec import Analysis, StudySpec
+from rwe_cohorts.core.warehouse import CONTRACTS_ROOT
+from rwe_cohorts.matching.study import cohort_matcher, match_cohort, matched_cohort_frame
 from rwe_cohorts.survival import (
     ArmSpec,
     CoxSpec,
@@ -44,7 +45,6 @@ from rwe_cohorts.survival import (
     kaplan_meier_by_arm,
     proportional_hazards_test,
 )
-from rwe_cohorts.warehouse import CONTRACTS_ROOT
 
 TIME_COLUMNS = ("patient_id", "entry_months", "exit_months", "is_event")
 

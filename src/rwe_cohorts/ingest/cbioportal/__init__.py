@@ -8,15 +8,15 @@ The conventions are in the module docstrings (``fusions``, ``timeaxis``, ``table
 ``docs/cbioportal.md``.
 """
 
-from rwe_cohorts.cbioportal.convert import (
+from rwe_cohorts.ingest.cbioportal.convert import (
     ConversionSummary,
     conversion_options,
     convert_cbioportal_study,
     land_cbioportal_study,
     read_source_summary,
 )
-from rwe_cohorts.cbioportal.errors import CbioportalStudyError
-from rwe_cohorts.cbioportal.fusions import (
+from rwe_cohorts.ingest.cbioportal.errors import CbioportalStudyError
+from rwe_cohorts.ingest.cbioportal.fusions import (
     NTRK_GENES,
     EventCall,
     Frame,
@@ -27,8 +27,8 @@ from rwe_cohorts.cbioportal.fusions import (
     call_samples,
     classify_event,
 )
-from rwe_cohorts.cbioportal.reader import CbioportalStudy, read_study
-from rwe_cohorts.cbioportal.tables import PLACEHOLDER_ID
+from rwe_cohorts.ingest.cbioportal.reader import CbioportalStudy, read_study
+from rwe_cohorts.ingest.cbioportal.tables import PLACEHOLDER_ID
 
 __all__ = [
     "NTRK_GENES",

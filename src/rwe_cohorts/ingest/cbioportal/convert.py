@@ -1,15 +1,15 @@
 """Convert a cBioPortal study folder into a delivery the pipeline ingests unchanged.
 
 The delivery is the project's raw format: one Parquet file per raw table, typed per ``data_contracts/raw``, and a
-``manifest.json`` with each file's rows and SHA-256 (what :func:`rwe_cohorts.ingest.verify_delivery` checks), plus a
-``source`` block (this conversion's summary: strictness, time axis, counts, notes). Beside it, ``source/`` holds the
-crosswalk to cBioPortal ids (``crosswalk.parquet``), every structural variant's classification at every strictness
-(``sv_events.parquet``) and the summary (``conversion.json``). The folder is written under a temporary name and
-renamed at the end, so a landing-area scan never sees half a delivery.
+``manifest.json`` with each file's rows and SHA-256 (what :func:`rwe_cohorts.ingest.delivery.verify_delivery`
+checks), plus a ``source`` block (this conversion's summary: strictness, time axis, counts, notes). Beside it,
+``source/`` holds the crosswalk to cBioPortal ids (``crosswalk.parquet``), every structural variant's classification
+at every strictness (``sv_events.parquet``) and the summary (``conversion.json``). The folder is written under a
+temporary name and renamed at the end, so a landing-area scan never sees half a delivery.
 
 Every problem with the study (missing files or columns, duplicate ids, samples unknown to the clinical file, malformed
 survival or ages, a data cut before the last synthesised date) is collected and raised at once as
-:class:`~rwe_cohorts.cbioportal.errors.CbioportalStudyError`.
+:class:`~rwe_cohorts.ingest.cbioportal.errors.CbioportalStudyError`.
 """
 
 from __future__ import annotations
@@ -27,16 +27,16 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from rwe_cohorts.cbioportal.errors import CbioportalStudyError, Issues, examples
-from rwe_cohorts.cbioportal.fusions import FusionStrictness
-from rwe_cohorts.cbioportal.reader import read_study
-from rwe_cohorts.cbioportal.tables import PLACEHOLDER_ID, RawTables, build_tables
-from rwe_cohorts.cbioportal.timeaxis import TimeOptions, TimeOrigin
-from rwe_cohorts.cbioportal.vocab import USED_COLUMNS
-from rwe_cohorts.contracts import Contract, load_contracts
-from rwe_cohorts.ingest import MANIFEST, sha256_file
-from rwe_cohorts.spec import StudySpec
-from rwe_cohorts.warehouse import CONTRACTS_ROOT
+from rwe_cohorts.core.contracts import Contract, load_contracts
+from rwe_cohorts.core.spec import StudySpec
+from rwe_cohorts.core.warehouse import CONTRACTS_ROOT
+from rwe_cohorts.ingest.cbioportal.errors import CbioportalStudyError, Issues, examples
+from rwe_cohorts.ingest.cbioportal.fusions import FusionStrictness
+from rwe_cohorts.ingest.cbioportal.reader import read_study
+from rwe_cohorts.ingest.cbioportal.tables import PLACEHOLDER_ID, RawTables, build_tables
+from rwe_cohorts.ingest.cbioportal.timeaxis import TimeOptions, TimeOrigin
+from rwe_cohorts.ingest.cbioportal.vocab import USED_COLUMNS
+from rwe_cohorts.ingest.delivery import MANIFEST, sha256_file
 
 SCHEMA_VERSION = "1.0"
 SOURCE_NAME = "cbioportal"

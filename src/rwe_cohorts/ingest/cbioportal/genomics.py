@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rwe_cohorts.cbioportal.fusions import (
+from rwe_cohorts.ingest.cbioportal.fusions import (
     NTRK_GENES,
     EventCall,
     FusionStrictness,
@@ -27,8 +27,8 @@ from rwe_cohorts.cbioportal.fusions import (
     call_samples,
     classify_event,
 )
-from rwe_cohorts.cbioportal.reader import CbioportalStudy, Sample
-from rwe_cohorts.cbioportal.vocab import SAMPLE_TYPE, lookup, specimen_type
+from rwe_cohorts.ingest.cbioportal.reader import CbioportalStudy, Sample
+from rwe_cohorts.ingest.cbioportal.vocab import SAMPLE_TYPE, lookup, specimen_type
 
 ASSAY = "Other NGS"
 GENE_PRIORITY: tuple[str, ...] = (*NTRK_GENES, "ALK", "ROS1", "RET", "BRAF", "EGFR", "ERBB2", "KRAS", "MET")

@@ -19,9 +19,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from rwe_cohorts.cbioportal.errors import Issues
-from rwe_cohorts.cbioportal.fusions import SvEvent
-from rwe_cohorts.cbioportal.tsv import CaseList, TsvTable, read_case_lists, read_meta, read_tsv
+from rwe_cohorts.ingest.cbioportal.errors import Issues
+from rwe_cohorts.ingest.cbioportal.fusions import SvEvent
+from rwe_cohorts.ingest.cbioportal.tsv import CaseList, TsvTable, read_case_lists, read_meta, read_tsv
 
 Row = Mapping[str, str | None]
 _DEFAULTS = {

@@ -24,12 +24,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from rwe_cohorts.cbioportal import vocab
-from rwe_cohorts.cbioportal.errors import Issues
-from rwe_cohorts.cbioportal.fusions import FusionStrictness, SampleCall, SampleStatus
-from rwe_cohorts.cbioportal.genomics import DeliveredSample, genomic_rows
-from rwe_cohorts.cbioportal.reader import CbioportalStudy, Sample
-from rwe_cohorts.cbioportal.timeaxis import (
+from rwe_cohorts.ingest.cbioportal import vocab
+from rwe_cohorts.ingest.cbioportal.errors import Issues
+from rwe_cohorts.ingest.cbioportal.fusions import FusionStrictness, SampleCall, SampleStatus
+from rwe_cohorts.ingest.cbioportal.genomics import DeliveredSample, genomic_rows
+from rwe_cohorts.ingest.cbioportal.reader import CbioportalStudy, Sample
+from rwe_cohorts.ingest.cbioportal.timeaxis import (
     PatientDates,
     TimeOptions,
     lines_of_therapy,

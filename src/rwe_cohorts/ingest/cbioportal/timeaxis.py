@@ -31,9 +31,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from rwe_cohorts.cbioportal.errors import Issues
-from rwe_cohorts.cbioportal.reader import CbioportalStudy, Sample
-from rwe_cohorts.cbioportal.vocab import os_status
+from rwe_cohorts.ingest.cbioportal.errors import Issues
+from rwe_cohorts.ingest.cbioportal.reader import CbioportalStudy, Sample
+from rwe_cohorts.ingest.cbioportal.vocab import os_status
 
 TimeOrigin = Literal["auto", "sequencing", "diagnosis"]
 _SEQUENCING = frozenset({"SEQUENCING"})

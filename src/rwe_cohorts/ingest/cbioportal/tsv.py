@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from rwe_cohorts.cbioportal.errors import Issues
+from rwe_cohorts.ingest.cbioportal.errors import Issues
 
 _NA = frozenset(
     {"", "na", "n/a", "nan", "null", "none", "#n/a", "unknown", "not available", "not applicable", "not reported"}

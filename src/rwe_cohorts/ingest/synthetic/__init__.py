@@ -18,9 +18,9 @@ Calibrated so that the study's criteria on the default delivery (58,001 patients
 eligible NTRK+ and 24,900 eligible NTRK- patients with a delayed-entry median OS near 10 months in both arms.
 """
 
-from rwe_cohorts.synth.defects import REGISTRY as DEFECTS
-from rwe_cohorts.synth.delivery import BLOCK_PATIENTS, DeliveryExistsError, generate_delivery
-from rwe_cohorts.synth.manifest import DeliveryManifest, ManifestError, read_manifest
+from rwe_cohorts.ingest.synthetic.defects import REGISTRY as DEFECTS
+from rwe_cohorts.ingest.synthetic.delivery import BLOCK_PATIENTS, DeliveryExistsError, generate_delivery
+from rwe_cohorts.ingest.synthetic.manifest import DeliveryManifest, ManifestError, read_manifest
 
 __all__ = [
     "BLOCK_PATIENTS",

@@ -10,12 +10,12 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from rwe_cohorts.synth import catalog as cat
-from rwe_cohorts.synth import genes as gn
-from rwe_cohorts.synth.clinical import PIDX
-from rwe_cohorts.synth.cohort import Patients
-from rwe_cohorts.synth.encode import BoolArray, IntArray, categorical, decimal_digits, expand, prefixed
-from rwe_cohorts.synth.genomic import (
+from rwe_cohorts.ingest.synthetic import catalog as cat
+from rwe_cohorts.ingest.synthetic import genes as gn
+from rwe_cohorts.ingest.synthetic.clinical import PIDX
+from rwe_cohorts.ingest.synthetic.cohort import Patients
+from rwe_cohorts.ingest.synthetic.encode import BoolArray, IntArray, categorical, decimal_digits, expand, prefixed
+from rwe_cohorts.ingest.synthetic.genomic import (
     NO_DAY,
     PANEL_BAITED,
     PANEL_MEMBER,

@@ -14,12 +14,12 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from rwe_cohorts.synth import care_catalog as care
-from rwe_cohorts.synth import catalog as cat
-from rwe_cohorts.synth import genes as gn
-from rwe_cohorts.synth.clinical import PIDX
-from rwe_cohorts.synth.cohort import END_CUT, Patients
-from rwe_cohorts.synth.encode import (
+from rwe_cohorts.ingest.synthetic import care_catalog as care
+from rwe_cohorts.ingest.synthetic import catalog as cat
+from rwe_cohorts.ingest.synthetic import genes as gn
+from rwe_cohorts.ingest.synthetic.clinical import PIDX
+from rwe_cohorts.ingest.synthetic.cohort import END_CUT, Patients
+from rwe_cohorts.ingest.synthetic.encode import (
     IntArray,
     PatientIds,
     categorical,
@@ -29,7 +29,7 @@ from rwe_cohorts.synth.encode import (
     expand,
     prefixed,
 )
-from rwe_cohorts.synth.genomic import GenomicTruth
+from rwe_cohorts.ingest.synthetic.genomic import GenomicTruth
 
 MAX_LINES = 8
 P_ANY_LINE = 0.85

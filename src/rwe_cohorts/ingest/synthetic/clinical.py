@@ -12,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from rwe_cohorts.synth import care_catalog as care
-from rwe_cohorts.synth import catalog as cat
-from rwe_cohorts.synth.cohort import Patients
-from rwe_cohorts.synth.encode import (
+from rwe_cohorts.ingest.synthetic import care_catalog as care
+from rwe_cohorts.ingest.synthetic import catalog as cat
+from rwe_cohorts.ingest.synthetic.cohort import Patients
+from rwe_cohorts.ingest.synthetic.encode import (
     BoolArray,
     IntArray,
     PatientIds,

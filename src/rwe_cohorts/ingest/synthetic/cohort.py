@@ -1,6 +1,6 @@
 """Patient-level latent truth: who the patients are, when they are diagnosed and sequenced, when they die.
 
-Planted model (all parameters in :mod:`rwe_cohorts.synth.catalog`):
+Planted model (all parameters in :mod:`rwe_cohorts.ingest.synthetic.catalog`):
 
 * cancer type from the CGDB-like shares; true NTRK fusion with a per-type probability;
 * a share of patients never reach an advanced diagnosis; the others have an advanced diagnosis drawn from the
@@ -22,8 +22,15 @@ from datetime import date
 
 import numpy as np
 
-from rwe_cohorts.synth import catalog as cat
-from rwe_cohorts.synth.encode import DAYS_PER_MONTH, DAYS_PER_YEAR, BoolArray, FloatArray, IntArray, day_number
+from rwe_cohorts.ingest.synthetic import catalog as cat
+from rwe_cohorts.ingest.synthetic.encode import (
+    DAYS_PER_MONTH,
+    DAYS_PER_YEAR,
+    BoolArray,
+    FloatArray,
+    IntArray,
+    day_number,
+)
 
 FIRST_PANEL_DAY = day_number("2011-03-01")
 """No NGS report in the database before this day (first FoundationOne panel)."""

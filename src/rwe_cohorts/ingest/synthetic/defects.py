@@ -36,10 +36,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from rwe_cohorts.synth.clinical import PIDX
-from rwe_cohorts.synth.cohort import Patients
-from rwe_cohorts.synth.encode import IntArray, date_array, patient_id_bytes, strings_from_bytes, years_of
-from rwe_cohorts.synth.manifest import DefectRecord
+from rwe_cohorts.ingest.synthetic.clinical import PIDX
+from rwe_cohorts.ingest.synthetic.cohort import Patients
+from rwe_cohorts.ingest.synthetic.encode import IntArray, date_array, patient_id_bytes, strings_from_bytes, years_of
+from rwe_cohorts.ingest.synthetic.manifest import DefectRecord
 
 KEY_COLUMNS: dict[str, tuple[str, ...]] = {
     "demographics": ("patient_id",),

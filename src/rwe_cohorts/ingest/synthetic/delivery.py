@@ -17,13 +17,13 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from rwe_cohorts.synth import alterations, care, clinical, genomic
-from rwe_cohorts.synth import catalog as cat
-from rwe_cohorts.synth.clinical import PIDX
-from rwe_cohorts.synth.cohort import FIRST_PANEL_DAY, Settings, draw_patients
-from rwe_cohorts.synth.defects import REGISTRY, BlockContext, DefectLedger, inject, validate
-from rwe_cohorts.synth.encode import PatientIds, day_number
-from rwe_cohorts.synth.manifest import (
+from rwe_cohorts.ingest.synthetic import alterations, care, clinical, genomic
+from rwe_cohorts.ingest.synthetic import catalog as cat
+from rwe_cohorts.ingest.synthetic.clinical import PIDX
+from rwe_cohorts.ingest.synthetic.cohort import FIRST_PANEL_DAY, Settings, draw_patients
+from rwe_cohorts.ingest.synthetic.defects import REGISTRY, BlockContext, DefectLedger, inject, validate
+from rwe_cohorts.ingest.synthetic.encode import PatientIds, day_number
+from rwe_cohorts.ingest.synthetic.manifest import (
     GENERATOR_NAME,
     GENERATOR_VERSION,
     MANIFEST_FILE,
@@ -34,9 +34,9 @@ from rwe_cohorts.synth.manifest import (
     TableEntry,
     write_manifest,
 )
-from rwe_cohorts.synth.schema import TABLE_COLUMNS, TABLES, TRUTH_SCHEMA, arrow_schema
-from rwe_cohorts.synth.truth import PATIENT_TRUTH_FILE, TRUTH_DIR, TruthTally, truth_table, write_truth_json
-from rwe_cohorts.synth.writer import TableSink, sha256_of, write_whole
+from rwe_cohorts.ingest.synthetic.schema import TABLE_COLUMNS, TABLES, TRUTH_SCHEMA, arrow_schema
+from rwe_cohorts.ingest.synthetic.truth import PATIENT_TRUTH_FILE, TRUTH_DIR, TruthTally, truth_table, write_truth_json
+from rwe_cohorts.ingest.synthetic.writer import TableSink, sha256_of, write_whole
 
 BLOCK_PATIENTS = 10_000
 MAX_PATIENTS = 99_999_999

@@ -1,9 +1,9 @@
 """Genomic tables of one block: genomic_reports, genomic_alterations (and the static panel_genes).
 
 Planted: ~15% of patients have a second (tissue or blood) report; the panel is fixed by the report date and
-specimen (see :mod:`rwe_cohorts.synth.genes`); a true NTRK fusion is reported only when the panel baits the NTRK gene
-or its partner (and, in blood, with 70% sensitivity); at most one canonical driver per patient, rare in NTRK+
-patients; a few passengers per report; no alteration in a gene off the report's panel.
+specimen (see :mod:`rwe_cohorts.ingest.synthetic.genes`); a true NTRK fusion is reported only when the panel baits
+the NTRK gene or its partner (and, in blood, with 70% sensitivity); at most one canonical driver per patient, rare in
+NTRK+ patients; a few passengers per report; no alteration in a gene off the report's panel.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from rwe_cohorts.synth import catalog as cat
-from rwe_cohorts.synth import genes as gn
-from rwe_cohorts.synth.clinical import PIDX
-from rwe_cohorts.synth.cohort import Patients
-from rwe_cohorts.synth.encode import (
+from rwe_cohorts.ingest.synthetic import catalog as cat
+from rwe_cohorts.ingest.synthetic import genes as gn
+from rwe_cohorts.ingest.synthetic.clinical import PIDX
+from rwe_cohorts.ingest.synthetic.cohort import Patients
+from rwe_cohorts.ingest.synthetic.encode import (
     BoolArray,
     IntArray,
     PatientIds,

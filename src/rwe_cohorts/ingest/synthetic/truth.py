@@ -15,13 +15,13 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from rwe_cohorts.synth import care_catalog as care
-from rwe_cohorts.synth import catalog as cat
-from rwe_cohorts.synth import genes as gn
-from rwe_cohorts.synth.cohort import Patients
-from rwe_cohorts.synth.encode import BoolArray, PatientIds, categorical, date_array
-from rwe_cohorts.synth.genomic import GenomicTruth
-from rwe_cohorts.synth.schema import TRUTH_SCHEMA
+from rwe_cohorts.ingest.synthetic import care_catalog as care
+from rwe_cohorts.ingest.synthetic import catalog as cat
+from rwe_cohorts.ingest.synthetic import genes as gn
+from rwe_cohorts.ingest.synthetic.cohort import Patients
+from rwe_cohorts.ingest.synthetic.encode import BoolArray, PatientIds, categorical, date_array
+from rwe_cohorts.ingest.synthetic.genomic import GenomicTruth
+from rwe_cohorts.ingest.synthetic.schema import TRUTH_SCHEMA
 
 TRUTH_DIR = "truth"
 TRUTH_FILE = "truth.json"

@@ -1,0 +1,1 @@
+"""Cohort construction: which SQL models exist, their order and the spec values they bind (``models``)."""

@@ -1,0 +1,1 @@
+"""Publishing: the analysts' database, one file holding every published data cut (``database``)."""
