@@ -32,12 +32,12 @@ Semantics (the contract; ``reference.py`` implements the same rules by brute for
     set); ``distance`` is null for the exposed row. Rows are sorted by (match_set_id, match_round), so shuffling the
     input rows gives identical output (except with ``order="data"``).
 
-Algorithm: per stratum, controls are sorted by (score, id); each exposed patient's insertion point is found once by
-binary search; the nearest unused control is found by a bidirectional search from that point, skipping used
-controls with two path-compressed "next unused to the right / left" pointer arrays (union-find). Each step costs
-O(alpha(n)) amortised, so matching is O(n log n) for the sort plus O(exposed x k) Python steps; all-pairs distances
-are never formed. :class:`GreedyMatcher` keeps the sorted controls, so further processing orders (robustness over
-random orders) cost only the O(exposed x k) steps each.
+Algorithm (the loops are in :mod:`rwe_cohorts.matching.search`): per stratum, controls are sorted by (score, id);
+each exposed patient's insertion point is found once by binary search; the nearest unused control is found by a
+bidirectional search from that point, skipping used controls with two path-compressed "next unused to the right /
+left" pointer arrays (union-find). Each step costs O(alpha(n)) amortised, so matching is O(n log n) for the sort plus
+O(exposed x k) Python steps; all-pairs distances are never formed. :class:`GreedyMatcher` keeps the sorted controls,
+so further processing orders (robustness over random orders) cost only the O(exposed x k) steps each.
 
 References: Austin PC (2011). An introduction to propensity score methods for reducing the effects of confounding
 in observational studies. Multivariate Behav Res 46:399-424 (caliper of 0.2 SD of the logit PS). MatchIt
@@ -47,24 +47,28 @@ any are matched a second time" (Ho, Imai, King, Stuart; MatchIt >= 4.0).
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import math
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import polars as pl
 
 from rwe_cohorts.matching._examples import examples
+from rwe_cohorts.matching.search import (
+    MatchOrder,
+    block_bounds,
+    float_array,
+    int_array,
+    match_with_replacement,
+    match_without_replacement,
+    processing_order,
+    sorted_controls,
+    stratum_codes,
+)
 
-MatchOrder = Literal["largest", "smallest", "data"]
-
-_ROW = "__row"
 _RANK = "__id_rank"
-_STRATUM = "__stratum"
 
 
 class MatchingInputError(ValueError):
@@ -143,188 +147,6 @@ def caliper_width(df: pl.DataFrame, score_col: str, caliper_sd: float | None) ->
     return caliper_sd * sd
 
 
-def _stratum_codes(df: pl.DataFrame, exact: list[str]) -> np.ndarray:
-    """Integer stratum code per row (hash group-by on the exact columns; code order is arbitrary)."""
-    codes = np.zeros(df.height, dtype=np.int64)
-    if not exact:
-        return codes
-    groups = (
-        df.select(exact)
-        .with_row_index(_ROW)
-        .group_by(exact)
-        .agg(pl.col(_ROW))
-        .with_row_index(_STRATUM)
-        .select(_STRATUM, _ROW)
-        .explode(_ROW)
-    )
-    codes[groups[_ROW].to_numpy()] = groups[_STRATUM].to_numpy()
-    return codes
-
-
-def _processing_order(
-    treated: np.ndarray,
-    score: np.ndarray,
-    rank: np.ndarray,
-    order: MatchOrder,
-    shuffle_seed: int | None,
-) -> np.ndarray:
-    """Row numbers of the exposed patients in processing order (ties in score: smaller id first)."""
-    rows = np.flatnonzero(treated)
-    if shuffle_seed is not None:
-        by_id = rows[np.argsort(rank[rows])]
-        return by_id[np.random.default_rng(shuffle_seed).permutation(by_id.size)]
-    if order == "largest":
-        return rows[np.lexsort((rank[rows], -score[rows]))]
-    if order == "smallest":
-        return rows[np.lexsort((rank[rows], score[rows]))]
-    return rows
-
-
-def _sorted_controls(treated: np.ndarray, score: np.ndarray, rank: np.ndarray, stratum: np.ndarray) -> np.ndarray:
-    """Row numbers of the controls sorted by (stratum, score, id rank).
-
-    A full three-key sort of 10M rows is slow, so: sort by score, re-sort only the runs of tied scores by id,
-    then a stable (radix for small integer codes) sort by stratum, which keeps the (score, id) order inside strata.
-    """
-    rows = np.flatnonzero(~treated)
-    rows = rows[np.argsort(score[rows])]
-    sorted_score = score[rows]
-    tied = np.zeros(rows.size, dtype=bool)
-    same = sorted_score[1:] == sorted_score[:-1]
-    tied[1:] |= same
-    tied[:-1] |= same
-    if tied.any():
-        sub = rows[tied]
-        rows[tied] = sub[np.lexsort((rank[sub], score[sub]))]
-    code_dtype = np.int16 if stratum.size == 0 or stratum.max() < 2**15 else np.int64
-    return rows[np.argsort(stratum[rows].astype(code_dtype), kind="stable")]
-
-
-def _find_root(nxt: array[int], i: int) -> int:
-    """Root of i in a "next unused" pointer array (the nearest unused slot in the array's direction).
-
-    Path-compressing; amortised near O(1). Used for both the rightward and the (shifted) leftward array.
-    """
-    root = i
-    while nxt[root] != root:
-        root = nxt[root]
-    while nxt[i] != root:
-        nxt[i], i = root, nxt[i]
-    return root
-
-
-def _int_array(values: np.ndarray) -> array[int]:
-    out = array("q")
-    out.frombytes(np.ascontiguousarray(values, dtype=np.int64).tobytes())
-    return out
-
-
-def _float_array(values: np.ndarray) -> array[float]:
-    out = array("d")
-    out.frombytes(np.ascontiguousarray(values, dtype=np.float64).tobytes())
-    return out
-
-
-def _match_stratum_without_replacement(
-    cs: array[float],
-    cid: array[int],
-    bstart: array[int],
-    bend: array[int],
-    e_scores: list[float],
-    e_pos: list[int],
-    ratio: int,
-    caliper: float,
-) -> list[list[tuple[int, float]]]:
-    """Rounds of greedy matching; returns, per exposed (in processing order), [(control index, distance), ...]."""
-    n = len(cs)
-    nxt = _int_array(np.arange(n + 1))  # nxt[i]: next unused >= i; n is the sentinel
-    prv = _int_array(np.arange(n + 1))  # prv[i + 1]: prev unused <= i, shifted by one; 0 is the sentinel
-    found: list[list[tuple[int, float]]] = [[] for _ in e_scores]
-    active = list(range(len(e_scores)))
-    for _ in range(ratio):
-        still: list[int] = []
-        for e in active:
-            s = e_scores[e]
-            p = e_pos[e]
-            best, best_d, best_id = -1, math.inf, 0
-            j = _find_root(prv, p) - 1  # nearest unused on the left (score < s), -1 if none
-            if j >= 0:
-                d = abs(s - cs[j])
-                while True:  # walk blocks of equal distance (equal scores, or float-rounding ties)
-                    b = bstart[j]
-                    u = _find_root(nxt, b)  # smallest id unused in this equal-score block
-                    if d < best_d or (d == best_d and cid[u] < best_id):
-                        best, best_d, best_id = u, d, cid[u]
-                    j = _find_root(prv, b) - 1
-                    if j < 0 or abs(s - cs[j]) != d:
-                        break
-            j = _find_root(nxt, p)  # nearest unused on the right (score >= s); smallest id of its block
-            if j < n:
-                d = abs(s - cs[j])
-                while True:
-                    if d < best_d or (d == best_d and cid[j] < best_id):
-                        best, best_d, best_id = j, d, cid[j]
-                    j = _find_root(nxt, bend[j] + 1)
-                    if j >= n or abs(s - cs[j]) != d:
-                        break
-            if best < 0 or best_d > caliper:
-                continue
-            found[e].append((best, best_d))
-            nxt[best] = best + 1
-            prv[best + 1] = best
-            still.append(e)
-        active = still
-    return found
-
-
-def _match_stratum_with_replacement(
-    cs: array[float],
-    cid: array[int],
-    bstart: array[int],
-    bend: array[int],
-    e_scores: list[float],
-    e_pos: list[int],
-    ratio: int,
-    caliper: float,
-) -> list[list[tuple[int, float]]]:
-    """Each exposed gets its k nearest distinct controls, ordered by (distance, id)."""
-    n = len(cs)
-    found: list[list[tuple[int, float]]] = []
-    for s, p in zip(e_scores, e_pos, strict=True):
-        chosen: list[tuple[int, float]] = []
-        left, right = p - 1, p
-        while len(chosen) < ratio:
-            d_left = abs(s - cs[left]) if left >= 0 else math.inf
-            d_right = abs(s - cs[right]) if right < n else math.inf
-            d = min(d_left, d_right)
-            if d == math.inf or d > caliper:
-                break
-            blocks: list[range] = []
-            while left >= 0 and abs(s - cs[left]) == d:
-                blocks.append(range(bstart[left], left + 1))
-                left = bstart[left] - 1
-            while right < n and abs(s - cs[right]) == d:
-                blocks.append(range(right, bend[right] + 1))
-                right = bend[right] + 1
-            merged = heapq.merge(*blocks, key=lambda i: cid[i])
-            chosen.extend((i, d) for i in itertools.islice(merged, ratio - len(chosen)))
-        found.append(chosen)
-    return found
-
-
-def _block_bounds(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per sorted position: first and last index of its run of equal scores."""
-    n = scores.size
-    idx = np.arange(n)
-    new = np.ones(n, dtype=bool)
-    new[1:] = scores[1:] != scores[:-1]
-    start = np.maximum.accumulate(np.where(new, idx, 0))
-    last = np.ones(n, dtype=bool)
-    last[:-1] = new[1:]
-    end = np.minimum.accumulate(np.where(last, idx, n)[::-1])[::-1]
-    return start, end
-
-
 def _check_order(order: str, shuffle_seed: int | None) -> None:
     if order not in ("largest", "smallest", "data"):
         raise MatchingInputError(f"order must be 'largest', 'smallest' or 'data', got {order!r}")
@@ -397,8 +219,8 @@ class GreedyMatcher:
         self.score = df[score_col].cast(pl.Float64).to_numpy()
         self.rank = np.empty(n, dtype=np.int64)  # 0-based rank of the patient id: the tie-breaker
         self.rank[df[id_col].arg_sort().to_numpy()] = np.arange(n)
-        self.stratum = _stratum_codes(df, exact)
-        self.c_rows = _sorted_controls(self.treated, self.score, self.rank, self.stratum)
+        self.stratum = stratum_codes(df, exact)
+        self.c_rows = sorted_controls(self.treated, self.score, self.rank, self.stratum)
         c_stratum = self.stratum[self.c_rows]
         c_score = self.score[self.c_rows]
         c_rank = self.rank[self.c_rows]
@@ -406,18 +228,18 @@ class GreedyMatcher:
         for st in np.unique(self.stratum[self.treated]).tolist():
             lo, hi = np.searchsorted(c_stratum, [st, st + 1])
             scores = c_score[lo:hi]
-            start, end = _block_bounds(scores)
+            start, end = block_bounds(scores)
             self.strata[st] = _Stratum(
-                int(lo), scores, _float_array(scores), _int_array(c_rank[lo:hi]), _int_array(start), _int_array(end)
+                int(lo), scores, float_array(scores), int_array(c_rank[lo:hi]), int_array(start), int_array(end)
             )
         self.base = df.select(id_col, treatment_col, *exact, score_col)
 
     def matched_rows(self, *, order: MatchOrder = "largest", shuffle_seed: int | None = None) -> MatchedRows:
         """The matched pairs for one processing order (``order``, or a seeded random order)."""
         _check_order(order, shuffle_seed)
-        e_order = _processing_order(self.treated, self.score, self.rank, order, shuffle_seed)
+        e_order = processing_order(self.treated, self.score, self.rank, order, shuffle_seed)
         e_stratum = self.stratum[e_order]
-        matcher = _match_stratum_with_replacement if self.replace else _match_stratum_without_replacement
+        matcher = match_with_replacement if self.replace else match_without_replacement
         limit = math.inf if self.caliper is None else self.caliper
         e_out: list[int] = []
         c_out: list[int] = []
