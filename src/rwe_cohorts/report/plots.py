@@ -1,12 +1,11 @@
-"""Report figures that are not owned by a statistics package: the hazard-ratio forest plot (with the published HRs
-beside ours) and the CONSORT-style attrition flow.
+"""Report figures that are not owned by a statistics package: the hazard-ratio forest plot, with the published HRs
+beside ours.
 
-The forest plot is drawn on the Agg canvas directly (no pyplot state) and returned as PNG bytes; the flow is HTML.
+The plot is drawn on the Agg canvas directly (no pyplot state) and returned as PNG bytes.
 """
 
 from __future__ import annotations
 
-import html
 import io
 import math
 from collections.abc import Sequence
@@ -17,8 +16,6 @@ import polars as pl
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
-
-from rwe_cohorts.report.formatting import count_html
 
 PUBLISHED_COLOUR = "#b35900"
 
@@ -133,32 +130,3 @@ def forest_plot(
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return _png(fig)
-
-
-def attrition_flow_html(attrition: pl.DataFrame, *, min_cell: int, arms: Sequence[str] | None = None) -> str:
-    """A CONSORT-style flow: one box per step with the patients remaining per arm, arrows between steps, and the
-    patients excluded per arm beside the box. Counts below ``min_cell`` are shown as ``<min_cell``."""
-    arm_order = list(arms) if arms else sorted(attrition["arm"].unique().to_list())
-    steps = attrition.sort("step_order")["step_order"].unique(maintain_order=True).to_list()
-
-    def per_arm(rows: dict[str, dict[str, Any]], column: str, *, skip_zero: bool) -> str:
-        return "".join(
-            f"<span class='arm'>{html.escape(a)}: {count_html(rows[a][column], min_cell)}</span>"
-            for a in arm_order
-            if a in rows and not (skip_zero and not rows[a][column])
-        )
-
-    parts = ["<div class='flow' id='attrition-flow'>"]
-    for i, step in enumerate(steps):
-        rows = {r["arm"]: r for r in attrition.filter(pl.col("step_order") == step).to_dicts()}
-        desc = html.escape(str(next(iter(rows.values()))["description"]))
-        if i:
-            parts.append("<div class='arrow' aria-hidden='true'>&darr;</div>")
-        remaining = per_arm(rows, "patients_remaining", skip_zero=False)
-        parts.append(f"<div class='step'><div class='box'><b>{desc}</b><br/>{remaining}</div>")
-        removed = per_arm(rows, "patients_removed", skip_zero=True)
-        if removed and i:
-            parts.append(f"<div class='removed'>excluded: {removed}</div>")
-        parts.append("</div>")
-    parts.append("</div>")
-    return "".join(parts)

@@ -8,15 +8,15 @@ ours are suppressed below the spec's minimum cell count. A quantity the spec doe
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 from typing import Any
 
 import polars as pl
 
 from rwe_cohorts.core.spec import StudySpec
-from rwe_cohorts.report.formatting import count_text, estimate_ci, frame_to_html, suppress
+from rwe_cohorts.report.formatting import count_text, estimate_ci, suppress
 from rwe_cohorts.report.plots import PublishedHazardRatio
+from rwe_cohorts.report.render import Cell, Row, Table
 
 # analysis id -> key of the published HR in the spec's ``published`` block
 PUBLISHED_HR_KEYS = {"primary": "hazard_ratio", "index_last_line": "hazard_ratio_index_last_line"}
@@ -134,7 +134,7 @@ def comparison_frame(
     return pl.DataFrame(rows)
 
 
-def risk_table_html(spec: StudySpec, risk: pl.DataFrame, *, analysis: str = "primary") -> str:
+def risk_table(spec: StudySpec, risk: pl.DataFrame, *, analysis: str = "primary") -> Table:
     """Numbers at risk at the spec's months (``id="at-risk-table"``): our row per arm (small counts suppressed,
     ``class="count"``), each followed by the published row (``class="published"``) when the spec has one for the
     same months."""
@@ -143,23 +143,22 @@ def risk_table_html(spec: StudySpec, risk: pl.DataFrame, *, analysis: str = "pri
     months = [float(m) for m in spec.survival.risk_table_months]
     rows = risk.filter(pl.col("analysis") == analysis)
     same_months = pub.get("at_risk_months") == [int(m) if m.is_integer() else m for m in months]
-    head = "<th>arm</th>" + "".join(f"<th>{m:g}</th>" for m in months)
     body = []
     for arm_key, label in (("exposed", spec.arms.exposed), ("comparator", spec.arms.comparator)):
         ours = dict(rows.filter(pl.col("arm") == label).select("time_months", "n_at_risk").iter_rows())
-        cells = "".join(f"<td class='count'>{html.escape(suppress(ours.get(m), mc))}</td>" for m in months)
-        body.append(f"<tr class='reproduction'><td>{html.escape(label)} (reproduction)</td>{cells}</tr>")
+        cells = [Cell(f"{label} (reproduction)"), *(Cell(suppress(ours.get(m), mc), "count") for m in months)]
+        body.append(Row(cells, "reproduction"))
         published = pub.get(f"at_risk_{arm_key}")
         if same_months and isinstance(published, list) and len(published) == len(months):
-            cells = "".join(f"<td class='num'>{html.escape(str(v))}</td>" for v in published)
-            body.append(f"<tr class='published'><td>{html.escape(label)} (published)</td>{cells}</tr>")
-    return (
-        f"<table id='at-risk-table'><caption class='muted'>Numbers at risk, {html.escape(analysis)} analysis "
-        "(months since index)</caption>"
-        f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+            body.append(Row([Cell(f"{label} (published)"), *(Cell(str(v), "num") for v in published)], "published"))
+    return Table(
+        ["arm", *(f"{m:g}" for m in months)],
+        body,
+        "at-risk-table",
+        caption=f"Numbers at risk, {analysis} analysis (months since index)",
     )
 
 
-def comparison_html(spec: StudySpec, frame: pl.DataFrame) -> str:
-    source = html.escape(spec.reference) if published_values(spec) else "none: this study has no published numbers"
-    return frame_to_html(frame, table_id="published-comparison") + f"<p class='muted'>Published: {source}</p>"
+def published_source(spec: StudySpec) -> str:
+    """Where the published numbers come from, or why there are none."""
+    return spec.reference if published_values(spec) else "none: this study has no published numbers"

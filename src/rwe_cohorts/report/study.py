@@ -2,14 +2,17 @@
 after matching, PS overlap and Love plots, KM curves with the numbers at risk, medians / landmarks / RMST, the forest
 plot of every hazard ratio, diagnostics, data quality and provenance.
 
-Published numbers from the spec's ``published`` block are shown beside ours, labelled "published". Counts below the
-spec's ``privacy.min_cell_count`` are suppressed everywhere, figures included. Stable element ids (``km-plot``,
-``at-risk-table``, ``forest-plot``, ``attrition-flow``, ``table-one``, ...) let a browser test find each part.
+This module reads the marts and prepares each section's numbers and figures; ``templates/study_report.html.j2``
+(a base layout and one template per section) lays them out. Published numbers from the spec's ``published`` block
+are shown beside ours, labelled "published". Counts below the spec's ``privacy.min_cell_count`` are suppressed
+everywhere, figures included. Stable element ids (``km-plot``, ``at-risk-table``, ``forest-plot``,
+``attrition-flow``, ``table-one``, ...) let a browser test find each part. The file is self-contained: inline CSS,
+images as data URIs, no scripts.
 """
 
 from __future__ import annotations
 
-import html
+from typing import Any
 
 import duckdb
 import polars as pl
@@ -18,24 +21,26 @@ from rwe_cohorts.cohort.models import matched_baseline_characteristics
 from rwe_cohorts.core import warehouse
 from rwe_cohorts.core.spec import StudySpec
 from rwe_cohorts.matching import love_plot, ps_overlap_plot
-from rwe_cohorts.report.formatting import ReportInputs, ReportSection, count_text, frame_to_html, png_img, render_report
-from rwe_cohorts.report.plots import attrition_flow_html, forest_plot
+from rwe_cohorts.report.formatting import count_text
+from rwe_cohorts.report.plots import forest_plot
 from rwe_cohorts.report.published import (
     comparison_frame,
-    comparison_html,
     published_hazard_ratios,
     published_median_notes,
-    risk_table_html,
+    published_source,
+    risk_table,
 )
+from rwe_cohorts.report.render import Figure, Section, frame_table, render
 from rwe_cohorts.report.tables import (
-    diagnostics_html,
-    hazard_ratio_html,
-    landmarks_html,
-    quality_html,
-    robustness_html,
+    attrition_steps,
+    diagnostics_table,
+    hazard_ratio_table,
+    landmarks_table,
+    quality_summary,
+    robustness_table,
     spec_summary,
-    survival_summary_html,
-    table_one_html,
+    survival_summary_table,
+    table_one,
 )
 from rwe_cohorts.survival import plot_survival_curves
 
@@ -54,12 +59,12 @@ def _arm_order(frame: pl.DataFrame, spec: StudySpec) -> pl.DataFrame:
 
 def km_section(
     spec: StudySpec, km: pl.DataFrame, summary: pl.DataFrame, risk: pl.DataFrame, landmarks: pl.DataFrame
-) -> str:
+) -> dict[str, Any]:
     """The primary KM plot (from ``marts.km_curves``; counts in the figure suppressed) with the at-risk table under
     it (ours beside the published), then medians / RMST for every analysis and the primary's landmarks."""
     mc = spec.privacy.min_cell_count
     primary = summary.filter(pl.col("analysis") == "primary")
-    figure = plot_survival_curves(
+    png = plot_survival_curves(
         km.filter(pl.col("analysis") == "primary"),
         _arm_order(primary, spec),
         risk.filter(pl.col("analysis") == "primary"),
@@ -68,25 +73,22 @@ def km_section(
         count_text=lambda n: count_text(n, mc),
         arm_notes=published_median_notes(spec),
     )
-    conventions = str(primary["conventions"][0]) if primary.height else ""
-    return (
-        png_img(
-            figure,
+    return {
+        "km": Figure(
+            png,
             "Kaplan-Meier curves of overall survival by arm with 95% confidence bands",
-            element_id="km-plot",
-            caption="Kaplan-Meier estimate per arm with pointwise 95% CI bands (| marks censoring); published "
-            "medians in the legend. Numbers at risk below, ours beside the published.",
-        )
-        + risk_table_html(spec, risk)
-        + "<h3>Medians and restricted mean survival time (every analysis)</h3>"
-        + survival_summary_html(_arm_order(summary, spec), mc)
-        + "<h3>Survival at landmarks (primary analysis)</h3>"
-        + landmarks_html(_arm_order(landmarks.filter(pl.col("analysis") == "primary"), spec), mc)
-        + f"<p class='muted'>{html.escape(conventions)}</p>"
-    )
+            "km-plot",
+            "Kaplan-Meier estimate per arm with pointwise 95% CI bands (| marks censoring); published medians in the "
+            "legend. Numbers at risk below, ours beside the published.",
+        ),
+        "risk": risk_table(spec, risk),
+        "summary": survival_summary_table(_arm_order(summary, spec), mc),
+        "landmarks": landmarks_table(_arm_order(landmarks.filter(pl.col("analysis") == "primary"), spec), mc),
+        "conventions": str(primary["conventions"][0]) if primary.height else "",
+    }
 
 
-def balance_section(spec: StudySpec, balance: pl.DataFrame, scores: pl.DataFrame) -> str:
+def balance_section(spec: StudySpec, balance: pl.DataFrame, scores: pl.DataFrame) -> dict[str, Any]:
     """PS overlap and Love plots, and the SMD of every PS covariate level before and after matching."""
     mc = spec.privacy.min_cell_count
     threshold = spec.matching.balance_smd_threshold
@@ -100,21 +102,21 @@ def balance_section(spec: StudySpec, balance: pl.DataFrame, scores: pl.DataFrame
         pl.col("mean_control_after").alias(f"{comp} (matched) mean / share"),
         pl.col("smd_after").alias("SMD after"),
     )
-    return (
-        png_img(
+    return {
+        "overlap": Figure(
             ps_overlap_plot(scores, count_text=lambda n: count_text(n, mc)),
             "Propensity score overlap between arms",
-            element_id="ps-overlap-plot",
-            caption="Propensity score densities by arm over the eligible pool (before matching).",
-        )
-        + png_img(
+            "ps-overlap-plot",
+            "Propensity score densities by arm over the eligible pool (before matching).",
+        ),
+        "love": Figure(
             love_plot(balance, threshold=threshold),
             "Love plot of absolute standardized mean differences before and after matching",
-            element_id="love-plot",
-            caption=f"|SMD| per PS covariate level before (open) and after (filled) matching; threshold {threshold:g}.",
-        )
-        + frame_to_html(table, table_id="balance-table")
-    )
+            "love-plot",
+            f"|SMD| per PS covariate level before (open) and after (filled) matching; threshold {threshold:g}.",
+        ),
+        "table": frame_table(table, table_id="balance-table"),
+    }
 
 
 def build_report(
@@ -133,69 +135,83 @@ def build_report(
         return warehouse.read_frame(con, relation)
 
     summary, hrs, balance = read("marts.survival_summary"), read("marts.hazard_ratios"), read("marts.covariate_balance")
-    table_one = _maybe(con, "marts.baseline_characteristics")
+    before = _maybe(con, "marts.baseline_characteristics")
     has_covariates = "intermediate.cohort_covariate_values" in warehouse.list_tables(con)
-    table_one_matched = matched_baseline_characteristics(con, spec) if has_covariates else None
-    comparison = comparison_frame(
-        spec, summary=summary, hazard_ratios=hrs, table_one=table_one, table_one_matched=table_one_matched
-    )
+    after = matched_baseline_characteristics(con, spec) if has_covariates else None
+    comparison = comparison_frame(spec, summary=summary, hazard_ratios=hrs, table_one=before, table_one_matched=after)
+    arms = (spec.arms.exposed, spec.arms.comparator)
     sections = [
-        ReportSection("Reproduction vs published", comparison_html(spec, comparison), "comparison"),
-        ReportSection(
+        Section("Study specification", "study-spec", "study_spec.html.j2", {"summary": spec_summary(spec)}),
+        Section(
+            "Reproduction vs published",
+            "comparison",
+            "comparison.html.j2",
+            {"table": frame_table(comparison, table_id="published-comparison"), "source": published_source(spec)},
+        ),
+        Section(
             f"Attrition (CONSORT flow; counts below {mc} shown as <{mc})",
-            attrition_flow_html(read("marts.attrition"), min_cell=mc, arms=(spec.arms.exposed, spec.arms.comparator)),
             "attrition",
+            "attrition.html.j2",
+            {"steps": attrition_steps(read("marts.attrition"), min_cell=mc, arms=arms)},
         ),
-        ReportSection(
+        Section(
             "Table 1: baseline characteristics before and after matching",
-            table_one_html(table_one, table_one_matched, spec) if table_one is not None else "<p>not available</p>",
             "baseline",
+            "baseline.html.j2",
+            {"table": table_one(before, after, spec) if before is not None else None, "min_cell": mc},
         ),
-        ReportSection(
+        Section(
             "Propensity scores and covariate balance",
-            balance_section(spec, balance, read("marts.propensity_scores")),
             "balance",
+            "balance.html.j2",
+            balance_section(spec, balance, read("marts.propensity_scores")),
         ),
-        ReportSection(
+        Section(
             "Overall survival",
+            "survival",
+            "survival.html.j2",
             km_section(
                 spec, read("marts.km_curves"), summary, read("marts.risk_table"), read("marts.survival_landmarks")
             ),
-            "survival",
         ),
-        ReportSection(
+        Section(
             "Hazard ratios (every analysis and model; Wald, likelihood-ratio and score P)",
-            png_img(
-                forest_plot(hrs, published=published_hazard_ratios(spec)),
-                "Forest plot of the hazard ratios of every analysis and model",
-                element_id="forest-plot",
-                caption="HR with 95% Wald CI (log scale); published HRs in orange under their analysis.",
-            )
-            + hazard_ratio_html(hrs, mc),
             "hazard-ratios",
+            "hazard_ratios.html.j2",
+            {
+                "forest": Figure(
+                    forest_plot(hrs, published=published_hazard_ratios(spec)),
+                    "Forest plot of the hazard ratios of every analysis and model",
+                    "forest-plot",
+                    "HR with 95% Wald CI (log scale); published HRs in orange under their analysis.",
+                ),
+                "table": hazard_ratio_table(hrs, mc),
+            },
         ),
     ]
-    robustness = robustness_html(_maybe(con, "marts.hazard_ratio_robustness"))
-    if robustness:
-        sections.append(ReportSection("Robustness over random match orders", robustness, "robustness"))
-    sections += [
-        ReportSection(
-            "Diagnostics (PASS / WARN against the stated threshold)",
-            diagnostics_html(read("marts.survival_diagnostics"), balance, hrs, spec),
-            "diagnostics",
-        ),
-        ReportSection(
-            "Data quality (latest run)",
-            quality_html(_maybe(con, "qa.expectation_results"), data_docs_href, data_cut_id),
-            "data-quality",
-        ),
-    ]
-    return render_report(
-        ReportInputs(
-            title=spec.title,
-            data_cut_id=data_cut_id,
-            spec_summary=spec_summary(spec),
-            sections=sections,
-            provenance=provenance,
+    robustness = robustness_table(_maybe(con, "marts.hazard_ratio_robustness"))
+    if robustness is not None:
+        sections.append(
+            Section("Robustness over random match orders", "robustness", "robustness.html.j2", {"table": robustness})
         )
+    sections += [
+        Section(
+            "Diagnostics (PASS / WARN against the stated threshold)",
+            "diagnostics",
+            "diagnostics.html.j2",
+            {"table": diagnostics_table(read("marts.survival_diagnostics"), balance, hrs, spec)},
+        ),
+        Section(
+            "Data quality (latest run)",
+            "data-quality",
+            "data_quality.html.j2",
+            quality_summary(_maybe(con, "qa.expectation_results"), data_docs_href, data_cut_id),
+        ),
+    ]
+    return render(
+        "study_report.html.j2",
+        title=spec.title,
+        data_cut_id=data_cut_id,
+        sections=sections,
+        provenance=provenance,
     )

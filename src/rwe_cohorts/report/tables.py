@@ -1,19 +1,21 @@
 """Display tables of the study report, built from the marts: the spec summary, Table 1 before and after matching,
 survival summaries, hazard ratios, diagnostics with PASS / WARN, and the data-quality summary.
 
-Every count goes through small-cell suppression (``rwe_cohorts.report.formatting.suppress``); no patient rows are
-rendered.
+Each returns view objects (:class:`~rwe_cohorts.report.render.Table`) holding display text; the templates under
+``templates/sections`` lay them out. Every count goes through small-cell suppression
+(:func:`rwe_cohorts.report.formatting.suppress`); no patient rows are rendered.
 """
 
 from __future__ import annotations
 
-import html
+from collections.abc import Sequence
 from typing import Any
 
 import polars as pl
 
 from rwe_cohorts.core.spec import StudySpec
-from rwe_cohorts.report.formatting import count_text, estimate_ci, fmt, fmt_p, frame_to_html, status_html
+from rwe_cohorts.report.formatting import count_text, estimate_ci, fmt, fmt_p
+from rwe_cohorts.report.render import Cell, Row, Table, frame_table
 
 
 def spec_summary(spec: StudySpec) -> dict[str, str]:
@@ -71,7 +73,32 @@ def _smd(r: dict[str, Any] | None) -> str:
     return "-" if r["smd"] is None else f"{r['smd']:.3f}"
 
 
-def table_one_html(before: pl.DataFrame, after: pl.DataFrame | None, spec: StudySpec) -> str:
+def attrition_steps(
+    attrition: pl.DataFrame, *, min_cell: int, arms: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
+    """The CONSORT-style flow's boxes, in step order: the step's description, the patients remaining per arm, and
+    the patients excluded per arm at that step (arms with none excluded left out; none for the first step). Counts
+    below ``min_cell`` are shown as ``<min_cell``."""
+    arm_order = list(arms) if arms else sorted(attrition["arm"].unique().to_list())
+    steps = attrition.sort("step_order")["step_order"].unique(maintain_order=True).to_list()
+    out = []
+    for i, step in enumerate(steps):
+        rows = {r["arm"]: r for r in attrition.filter(pl.col("step_order") == step).to_dicts()}
+        present = [a for a in arm_order if a in rows]
+        removed = [
+            (a, count_text(rows[a]["patients_removed"], min_cell)) for a in present if rows[a]["patients_removed"]
+        ]
+        out.append(
+            {
+                "description": str(next(iter(rows.values()))["description"]),
+                "remaining": [(a, count_text(rows[a]["patients_remaining"], min_cell)) for a in present],
+                "removed": removed if i else [],
+            }
+        )
+    return out
+
+
+def table_one(before: pl.DataFrame, after: pl.DataFrame | None, spec: StudySpec) -> Table:
     """Table 1 (``id="table-one"``): exposed vs all eligible comparators with SMD, then the matched cohort with SMD.
 
     ``before`` is ``marts.baseline_characteristics``, ``after`` the same table for ``marts.matched_cohort``. A level
@@ -91,25 +118,16 @@ def table_one_html(before: pl.DataFrame, after: pl.DataFrame | None, spec: Study
     rows = []
     for r in before.sort("row_order").to_dicts():
         a = after_rows.get((r["covariate"], r["level"])) if after is not None else None
-        cells = [r["covariate"], r["level"] or "", _cell(r, "exposed", mc)]
-        cells += [_cell(r, "comparator", mc), _smd(r)]
+        numbers = [_cell(r, "exposed", mc), _cell(r, "comparator", mc), _smd(r)]
         if after is not None:
-            cells += [_cell(a, "exposed", mc)] if show_matched_exposed else []
-            cells += [_cell(a, "comparator", mc), _smd(a)]
-        tds = [f"<td>{html.escape(c)}</td>" for c in cells[:2]] + [
-            f"<td class='num'>{html.escape(c)}</td>" for c in cells[2:]
-        ]
-        rows.append("<tr>" + "".join(tds) + "</tr>")
-    thead = "".join(f"<th>{html.escape(h)}</th>" for h in head)
-    return (
-        f"<table id='table-one'><thead><tr>{thead}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
-        "<p class='muted'>n (%) per level; continuous: median [Q1, Q3] (R type 7). SMD, exposed minus comparator: "
-        "continuous (m1-m0)/sqrt((s1^2+s0^2)/2), levels (p1-p0)/sqrt((p1(1-p1)+p0(1-p0))/2). "
-        f"Counts below {mc} are shown as &lt;{mc} (their % hidden).</p>"
-    )
+            numbers += [_cell(a, "exposed", mc)] if show_matched_exposed else []
+            numbers += [_cell(a, "comparator", mc), _smd(a)]
+        cells = [Cell(r["covariate"]), Cell(r["level"] or ""), *(Cell(n, "num") for n in numbers)]
+        rows.append(Row(cells))
+    return Table(head, rows, "table-one")
 
 
-def survival_summary_html(summary: pl.DataFrame, min_cell: int) -> str:
+def survival_summary_table(summary: pl.DataFrame, min_cell: int) -> Table:
     """Median OS and RMST (with 95% CIs) and the RMST difference per analysis and arm (``id="survival-summary"``)."""
     rows = [
         {
@@ -125,13 +143,12 @@ def survival_summary_html(summary: pl.DataFrame, min_cell: int) -> str:
         }
         for r in summary.to_dicts()
     ]
-    return (
-        frame_to_html(pl.DataFrame(rows), count_columns=("n", "events"), min_cell=min_cell, table_id="survival-summary")
-        + "<p class='muted'>NR: not reached (or the CI limit is not estimable).</p>"
+    return frame_table(
+        pl.DataFrame(rows), count_columns=("n", "events"), min_cell=min_cell, table_id="survival-summary"
     )
 
 
-def landmarks_html(landmarks: pl.DataFrame, min_cell: int) -> str:
+def landmarks_table(landmarks: pl.DataFrame, min_cell: int) -> Table:
     rows = [
         {
             "arm": r["arm"],
@@ -141,16 +158,16 @@ def landmarks_html(landmarks: pl.DataFrame, min_cell: int) -> str:
         }
         for r in landmarks.sort("arm", "time_months").to_dicts()
     ]
-    return frame_to_html(pl.DataFrame(rows), count_columns=("at risk",), min_cell=min_cell, table_id="landmarks")
+    return frame_table(pl.DataFrame(rows), count_columns=("at risk",), min_cell=min_cell, table_id="landmarks")
 
 
-def hazard_ratio_html(hazard_ratios: pl.DataFrame, min_cell: int) -> str:
+def hazard_ratio_table(hazard_ratios: pl.DataFrame, min_cell: int) -> Table:
     """Every analysis and model: HR (95% Wald CI) and the Wald, likelihood-ratio and score P values, labelled."""
     rows = [
         {
             "analysis": r["analysis"],
             "model": r["model"],
-            "status": status_html(r["status"]),
+            "status": r["status"],
             "HR (95% Wald CI)": estimate_ci(r["hr"], r["hr_ci_lower"], r["hr_ci_upper"], 3),
             "P Wald": fmt_p(r["p_wald"]),
             "P likelihood ratio": fmt_p(r["p_lr"]),
@@ -161,18 +178,18 @@ def hazard_ratio_html(hazard_ratios: pl.DataFrame, min_cell: int) -> str:
         }
         for r in hazard_ratios.to_dicts()
     ]
-    return frame_to_html(
+    return frame_table(
         pl.DataFrame(rows),
         count_columns=("n exposed", "n comparator"),
         min_cell=min_cell,
-        html_columns=("status",),
+        status_columns=("status",),
         table_id="hazard-ratio-table",
     )
 
 
-def diagnostics_html(
+def diagnostics_table(
     diagnostics: pl.DataFrame, balance: pl.DataFrame, hazard_ratios: pl.DataFrame, spec: StudySpec
-) -> str:
+) -> Table:
     """Matching and survival diagnostics with PASS / WARN against thresholds stated in the spec or the mart."""
     threshold = spec.matching.balance_smd_threshold
     after = balance.with_columns(pl.col("smd_after").abs().alias("abs_smd"))
@@ -186,7 +203,7 @@ def diagnostics_html(
             "diagnostic": "covariate balance after matching",
             "statistic": worst,
             "threshold": f"|SMD| <= {threshold:g}",
-            "status": status_html("warn" if imbalanced.height else "pass"),
+            "status": "warn" if imbalanced.height else "pass",
             "detail": f"max |SMD| {fmt(worst)}; above threshold: {names or 'none'}",
         },
         {
@@ -194,7 +211,7 @@ def diagnostics_html(
             "diagnostic": "Cox fit cross-checked with lifelines",
             "statistic": None,
             "threshold": "HR within 1%",
-            "status": status_html("warn" if flagged.height else "pass"),
+            "status": "warn" if flagged.height else "pass",
             "detail": "; ".join(f"{r['analysis']}/{r['model']}: {r['warnings']}" for r in flagged.to_dicts())
             or "no differences",
         },
@@ -205,25 +222,20 @@ def diagnostics_html(
             "diagnostic": r["diagnostic"],
             "statistic": r["statistic"],
             "threshold": "-" if r["threshold_p"] is None else f"P >= {r['threshold_p']:g}",
-            "status": status_html(r["status"]),
+            "status": r["status"],
             "detail": f"P = {fmt(r['p_value'], 4)}. {r['description']}",
         }
         for r in diagnostics.to_dicts()
     ]
-    return frame_to_html(pl.DataFrame(rows), html_columns=("status",), table_id="diagnostics-table")
+    return frame_table(pl.DataFrame(rows), status_columns=("status",), table_id="diagnostics-table")
 
 
-def quality_html(qa: pl.DataFrame | None, data_docs_href: str | None, data_cut_id: str) -> str:
+def quality_summary(qa: pl.DataFrame | None, data_docs_href: str | None, data_cut_id: str) -> dict[str, Any]:
     """Checks and failures per relation, tag and severity for the latest quality run of this data cut, the failed
-    rules by name, and a link to the Great Expectations Data Docs."""
-    link = (
-        f"<p><a id='data-docs-link' href='{html.escape(data_docs_href)}'>Great Expectations Data Docs</a> "
-        "(local, every expectation with its result)</p>"
-        if data_docs_href
-        else "<p class='muted'>Data Docs not available.</p>"
-    )
+    rules by name, and the link to the Great Expectations Data Docs (the data-quality section's data)."""
+    out: dict[str, Any] = {"data_docs_href": data_docs_href, "run_id": None}
     if qa is None or qa.is_empty():
-        return "<p>No quality results recorded.</p>" + link
+        return out
     cut = qa.filter(pl.col("data_cut_id") == data_cut_id) if "data_cut_id" in qa.columns else qa
     cut = cut if cut.height else qa
     latest = cut.group_by("run_id").agg(pl.col("evaluated_at").max()).sort("evaluated_at")["run_id"][-1]
@@ -239,18 +251,19 @@ def quality_html(qa: pl.DataFrame | None, data_docs_href: str | None, data_cut_i
         .sort("relation")
     )
     failed = run.filter(~pl.col("passed")).select("relation", "rule", "severity", "unexpected_count")
-    n_failed = failed.height
-    verdict = status_html("pass" if n_failed == 0 else "warn" if (failed["severity"] != "error").all() else "fail")
-    summary = (
-        f"<p>Run {html.escape(str(latest))}: {run.height} checks, {n_failed} failed {verdict}</p>"
-        + frame_to_html(by, table_id="quality-summary")
+    verdict = "pass" if failed.height == 0 else "warn" if (failed["severity"] != "error").all() else "fail"
+    out.update(
+        run_id=str(latest),
+        checks=run.height,
+        failed=failed.height,
+        verdict=verdict,
+        summary=frame_table(by, table_id="quality-summary"),
+        failed_checks=frame_table(failed, count_columns=("unexpected_count",)) if failed.height else None,
     )
-    if n_failed:
-        summary += "<h3>Failed checks</h3>" + frame_to_html(failed, count_columns=("unexpected_count",))
-    return summary + link
+    return out
 
 
-def robustness_html(robust: pl.DataFrame | None) -> str | None:
+def robustness_table(robust: pl.DataFrame | None) -> Table | None:
     if robust is None or not robust["hr"].drop_nulls().len():
         return None
     hr = robust["hr"].drop_nulls()
@@ -262,7 +275,4 @@ def robustness_html(robust: pl.DataFrame | None) -> str | None:
             "HR 97.5th percentile": [hr.quantile(0.975)],
         }
     )
-    return frame_to_html(stats) + (
-        "<p class='muted'>The primary HR re-estimated after matching the exposed patients in random orders "
-        "(the greedy match depends on the order).</p>"
-    )
+    return frame_table(stats)
