@@ -1,156 +1,24 @@
-"""Data-quality library: contract suites judged by GX on DuckDB data, tolerance, results, genomics checks.
+"""Data-quality library: contract suites judged by GX on DuckDB data, tolerance and severity.
 
-A small hand-made ``raw`` database that follows the contracts passes every check; each planted fault must be caught by
-the intended check and only that one.
+A small hand-made ``raw`` database that follows the contracts (``quality_raw_db.py``) passes every check; each planted
+fault must be caught by the intended check and only that one. Results, Data Docs and the QA summary are tested in
+``test_quality_results.py``; the genomics checks and delivery drift in ``test_quality_genomics_drift.py``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import json
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 import duckdb
-import polars as pl
 import pytest
+from quality_raw_db import CONTRACTS, RAW, failed_rules, raw_database, validate
 
-from rwe_cohorts.core.contracts import Column, Contract, Rule, load_contracts
-from rwe_cohorts.quality import (
-    EXPECTATION_RESULTS_SCHEMA,
-    DataDocsUnavailableError,
-    GXContext,
-    RelationValidation,
-    build_suite,
-    delivery_drift,
-    genomic_checks,
-    judge,
-    known_fusion_partners,
-    outcomes_to_frame,
-    qa_summary,
-    qa_summary_text,
-    row_count_drift,
-    validate_relation,
-)
-from rwe_cohorts.quality.derived import quote_ident
-
-ROOT = Path(__file__).resolve().parents[2]
-CONTRACTS = load_contracts(ROOT / "data_contracts", "raw")
-P = [f"F{i:012X}" for i in range(1, 7)]  # six patients
-D = dt.date
-
-RAW: dict[str, dict[str, list[object]]] = {
-    "raw.demographics": {
-        "patient_id": P,
-        "birth_year": [1950, 1961, 1972, 1948, 1980, 1955],
-        "gender": ["F", "M", "F", None, "M", "F"],
-        "race": ["White", "Asian", None, "Other Race", "White", "Black or African American"],
-        "ethnicity": ["Not Hispanic or Latino"] * 5 + [None],
-        "state": ["CA", "NY", None, "TX", "MA", "WA"],
-    },
-    "raw.cancer_diagnosis": {
-        "patient_id": P,
-        "cancer_type": ["NSCLC", "Colorectal", "Thyroid", "Breast", "Salivary gland", "NSCLC"],
-        "diagnosis_date": [D(2015, 1, 5), D(2016, 3, 1), D(2017, 6, 9), D(2014, 2, 2), D(2018, 8, 8), D(2019, 1, 1)],
-        "group_stage": ["Stage IV", "Stage IIIB", None, "Stage IIA", "Group stage is not reported", "Stage IVA"],
-        "advanced_diagnosis_date": [D(2015, 1, 5), D(2016, 9, 1), None, D(2015, 2, 2), D(2018, 9, 8), D(2019, 1, 1)],
-        "histology": ["Adenocarcinoma", None, "Papillary", None, None, "Squamous"],
-        "smoking_status": ["History of smoking", "No history of smoking", None, "Unknown/not documented"] + [None] * 2,
-    },
-    "raw.diagnosis_codes": {
-        "patient_id": [P[0], P[0], P[1]],
-        "diagnosis_date": [D(2015, 1, 5), D(2015, 2, 5), D(2010, 3, 1)],
-        "code_system": ["ICD-10-CM", "ICD-10-CM", "ICD-9-CM"],
-        "diagnosis_code": ["C34.90", "C79.31", "153.9"],
-    },
-    "raw.ecog": {
-        "patient_id": [P[0], P[0], P[2]],
-        "ecog_date": [D(2015, 1, 5), D(2015, 3, 5), D(2017, 7, 1)],
-        "ecog_value": [1, 2, 0],
-    },
-    "raw.genomic_reports": {
-        "report_id": ["ORD-000000001-01", "ORD-000000002-01", "ORD-000000003-01", "ORD-000000003-02"],
-        "patient_id": [P[0], P[1], P[2], P[2]],
-        "sample_id": ["SA-000000001", "SA-000000002", "SA-000000003", "SA-000000004"],
-        "specimen_collected_date": [D(2015, 1, 20), None, D(2017, 6, 1), D(2018, 1, 1)],
-        "report_date": [D(2015, 2, 1), D(2016, 4, 1), D(2017, 6, 20), D(2018, 1, 20)],
-        "assay": ["FoundationOne", "FoundationOne CDx", "FoundationOne", "FoundationOne Liquid"],
-        "panel_version": ["v1", "v2", "v1", "v2"],
-        "specimen_type": ["Tissue", "Tissue", "Tissue", "Blood"],
-    },
-    "raw.genomic_alterations": {
-        "alteration_id": [f"ALT-{i:010d}" for i in range(1, 6)],
-        "report_id": [
-            "ORD-000000001-01",
-            "ORD-000000001-01",
-            "ORD-000000002-01",
-            "ORD-000000003-01",
-            "ORD-000000003-02",
-        ],
-        "gene": ["KRAS", "TP53", "EGFR", "NTRK1", "NTRK1"],
-        "alteration_type": [
-            "short variant",
-            "short variant",
-            "copy number alteration",
-            "rearrangement",
-            "rearrangement",
-        ],
-        "alteration_detail": ["G12C", "R273H", "amplification", "fusion", "fusion"],
-        "fusion_partner": [None, None, None, "TPM3", "TPM3"],
-        "is_functional": [True, True, True, True, True],
-    },
-    "raw.lines_of_therapy": {
-        "patient_id": [P[0], P[0], P[1]],
-        "line_number": [1, 2, 1],
-        "line_name": ["carboplatin, pemetrexed", "pembrolizumab", "folfox"],
-        "start_date": [D(2015, 2, 1), D(2015, 8, 1), D(2016, 9, 15)],
-        "end_date": [D(2015, 7, 1), None, D(2017, 1, 1)],
-        "is_maintenance": [False, False, False],
-    },
-    "raw.mortality": {"patient_id": [P[0], P[3]], "death_month": ["2016-04", "2017-12"]},
-    "raw.panel_genes": {
-        "panel_version": ["v1"] * 5 + ["v2"] * 6,
-        "gene": ["KRAS", "TP53", "EGFR", "NTRK1", "ALK", "KRAS", "TP53", "EGFR", "NTRK1", "NTRK3", "ALK"],
-        "is_rearrangement_baited": [False, False, False, True, True, False, False, False, True, True, True],
-    },
-    "raw.practice": {
-        "patient_id": [P[0], P[1], P[1], P[2], P[3], P[4], P[5]],
-        "practice_id": ["S0001", "S0001", "S0002", "S0003", "S0001", "S0002", "S0003"],
-        "practice_type": ["COMMUNITY", "COMMUNITY", "ACADEMIC", "COMMUNITY", "COMMUNITY", "ACADEMIC", "COMMUNITY"],
-    },
-    "raw.visits": {
-        "visit_id": [f"V{i:011d}" for i in range(1, 9)],
-        "patient_id": [P[0], P[0], P[1], P[2], P[3], P[4], P[5], P[5]],
-        "visit_date": [D(y, m, 1) for y, m in [(2015, 1), (2015, 2), (2016, 3), (2017, 6), (2014, 2), (2018, 8)]]
-        + [D(2019, 1, 1), D(2019, 2, 1)],
-        "visit_type": ["Office visit", "Infusion", "Office visit", "Lab", "Telemedicine", "Office visit", "Lab", "Lab"],
-    },
-    "raw.load_log": {
-        "data_cut_id": ["cut_2021-03-31"] * 2,
-        "data_cut_date": [D(2021, 3, 31)] * 2,
-        "table_name": ["demographics", "visits"],
-        "file_name": ["demographics.csv", "visits.csv"],
-        "file_sha256": ["0" * 64, "ab" * 32],
-        "row_count": [6, 8],
-        "loaded_at": [dt.datetime(2021, 4, 2, 10, 0), dt.datetime(2021, 4, 2, 10, 1)],
-    },
-}
-
-
-def create_table(con: duckdb.DuckDBPyConnection, contract: Contract, data: dict[str, list[object]]) -> None:
-    """Create ``contract.relation`` with the contract's columns and types and fill it from a polars frame."""
-    schema, _ = contract.relation.split(".")
-    con.execute(f"create schema if not exists {schema}")
-    cols = ", ".join(f"{quote_ident(c.name)} {c.type}" for c in contract.columns)
-    con.execute(f"create table {contract.relation} ({cols})")
-    frame = pl.DataFrame(data, strict=False)
-    con.register("_frame", frame.to_arrow())
-    con.execute(f"insert into {contract.relation} select * from _frame")
-    con.unregister("_frame")
+from rwe_cohorts.core.contracts import Column, Contract, Rule
+from rwe_cohorts.quality import GXContext, RelationValidation, build_suite, judge, validate_relation
 
 
 @pytest.fixture(scope="module")
@@ -160,19 +28,9 @@ def gx_context() -> GXContext:
 
 @pytest.fixture
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = duckdb.connect()
-    for relation, data in RAW.items():
-        create_table(connection, CONTRACTS[relation], data)
+    connection = raw_database()
     yield connection
     connection.close()
-
-
-def validate(con: duckdb.DuckDBPyConnection, relation: str, ctx: GXContext, **kwargs: int) -> RelationValidation:
-    return validate_relation(con, CONTRACTS[relation], run_id="test", data_cut_id="cut", context=ctx, **kwargs)
-
-
-def failed_rules(validation: RelationValidation) -> set[str]:
-    return {o.rule for o in validation.results if not o.passed}
 
 
 def test_every_raw_table_has_a_contract_and_test_data() -> None:
@@ -415,129 +273,3 @@ def test_judge_applies_share_and_count() -> None:
     assert judge(3, 1_000_000, max_share=0.001, max_count=5)[1]
     assert not judge(2, 10, max_share=0.1, max_count=None)[1]
     assert judge(0, 0, max_share=0.0, max_count=None) == (0.0, True)
-
-
-def test_data_docs_index_is_written(con: duckdb.DuckDBPyConnection, tmp_path: Path) -> None:
-    ctx = GXContext.file(tmp_path)
-    con.execute("update raw.demographics set gender = 'X' where patient_id = 'F000000000002'")
-    validation = validate(con, "raw.demographics", ctx)
-    genomic_checks(con, context=ctx, run_id="test", data_cut_id="cut")
-    index = ctx.build_data_docs()
-    assert index == tmp_path / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
-    assert index.is_file()
-    assert "raw.demographics" in index.read_text()
-    pages = list(index.parent.rglob("*.html"))
-    assert any("genomics" in str(p) for p in pages)
-    assert (tmp_path / "gx" / "expectations").is_dir()
-    assert any((tmp_path / "gx" / "uncommitted" / "validations").rglob("*.json"))
-    assert not validation.success
-
-
-def test_expectation_results_frame_schema(con: duckdb.DuckDBPyConnection, gx_context: GXContext) -> None:
-    con.execute("update raw.ecog set ecog_value = 9")
-    validations = [validate(con, r, gx_context) for r in ("raw.ecog", "raw.demographics")]
-    when = dt.datetime(2024, 5, 1, 12, tzinfo=dt.UTC)
-    frame = outcomes_to_frame(validations, run_id="r1", data_cut_id="cut_2021-03-31", evaluated_at=when)
-    assert frame.schema == pl.Schema(EXPECTATION_RESULTS_SCHEMA)
-    assert frame.height == sum(len(v.results) for v in validations)
-    bad = frame.filter(~pl.col("passed"))
-    assert bad["rule"].to_list() == ["range__ecog_value"]
-    assert json.loads(bad["example_keys"][0]) == [
-        "F000000000001|2015-01-05",
-        "F000000000001|2015-03-05",
-        "F000000000003|2017-07-01",
-    ]
-    assert frame["evaluated_at"].unique().to_list() == [dt.datetime(2024, 5, 1, 12)]
-    db = duckdb.connect()
-    db.execute("create schema qa")
-    db.execute("create table qa.expectation_results as select * from frame")
-    types = dict(db.execute("select column_name, data_type from information_schema.columns").fetchall())
-    assert types["example_keys"] == "VARCHAR" and types["evaluated_at"] == "TIMESTAMP"
-    assert types["max_count"] == "BIGINT" and types["passed"] == "BOOLEAN"
-
-    summary = qa_summary(validations)
-    assert summary.columns == ["relation", "tag", "severity", "n_checks", "n_failed"]
-    assert summary.filter(pl.col("n_failed") > 0).rows() == [("raw.ecog", "plausibility", "error", 2, 1)]
-    text = qa_summary_text(validations)
-    assert text.startswith(f"1 of {frame.height} checks failed: raw.ecog plausibility (error) 1")
-    assert qa_summary_text(validations[1:]).startswith("all ")
-
-
-def test_row_count_drift() -> None:
-    assert row_count_drift({"raw.visits": 10}, None) == []
-    outcomes = row_count_drift(
-        {"raw.visits": 140, "raw.ecog": 100, "raw.new": 5}, {"raw.visits": 100, "raw.ecog": 300, "raw.gone": 7}
-    )
-    by_relation = {o.relation: o for o in outcomes}
-    assert by_relation["raw.visits"].passed and by_relation["raw.visits"].observed_value == pytest.approx(0.4)
-    assert not by_relation["raw.ecog"].passed and by_relation["raw.ecog"].observed_value == pytest.approx(2 / 3)
-    assert by_relation["raw.new"].passed
-    assert not by_relation["raw.gone"].passed and by_relation["raw.gone"].observed_value == 1.0
-    assert {o.tag for o in outcomes} == {"plausibility"} and {o.severity for o in outcomes} == {"warn"}
-
-
-def test_delivery_drift_compares_with_the_previous_cut(con: duckdb.DuckDBPyConnection) -> None:
-    contract = load_contracts(ROOT / "data_contracts", "qa")["qa.delivery_row_counts"]
-    con.execute("create schema qa")
-
-    def land(cut: str, day: dt.date, visits: int) -> list[tuple[str, bool, float | None]]:
-        con.execute("update raw.load_log set data_cut_id = ?, data_cut_date = ?", [cut, day])
-        con.execute("update raw.load_log set row_count = ? where table_name = 'visits'", [visits])
-        outcomes = delivery_drift(con, contract, data_cut_id=cut, data_cut_date=day, run_id=f"run_{cut}")
-        return [(o.relation, o.passed, o.observed_value) for o in outcomes]
-
-    assert land("cut_a", D(2021, 3, 31), 100) == []  # first delivery: no baseline, no outcome
-    assert land("cut_b", D(2021, 6, 30), 30) == [("raw.demographics", True, 0.0), ("raw.visits", False, 0.7)]
-    assert land("cut_b", D(2021, 6, 30), 120) == [("raw.demographics", True, 0.0), ("raw.visits", True, 0.2)]
-    rows = con.execute(
-        "select data_cut_id, relation, row_count, run_id from qa.delivery_row_counts order by 1, 2"
-    ).fetchall()
-    assert rows == [
-        ("cut_a", "raw.demographics", 6, "run_cut_a"),
-        ("cut_a", "raw.visits", 100, "run_cut_a"),
-        ("cut_b", "raw.demographics", 6, "run_cut_b"),
-        ("cut_b", "raw.visits", 120, "run_cut_b"),
-    ]
-    columns = con.sql("select * from qa.delivery_row_counts limit 0").columns
-    assert columns == list(contract.column_names)
-
-
-def test_ephemeral_context_has_no_data_docs(gx_context: GXContext) -> None:
-    with pytest.raises(DataDocsUnavailableError):
-        gx_context.build_data_docs()
-
-
-def test_genomic_checks_pass_on_plausible_data(con: duckdb.DuckDBPyConnection, gx_context: GXContext) -> None:
-    outcomes = {o.rule: o for o in genomic_checks(con, context=gx_context, prevalence_band=(0.1, 0.5))}
-    assert all(o.passed for o in outcomes.values()), outcomes
-    assert outcomes["ntrk_fusion_prevalence"].observed_value == pytest.approx(1 / 3)  # 1 of 3 tested patients
-    assert outcomes["ntrk_driver_coalteration"].element_count == 1
-    assert outcomes["alteration_gene_on_panel"].element_count == 5
-    assert outcomes["fusion_partner_known"].element_count == 2  # the two rearrangements name a partner
-
-
-def test_genomic_checks_catch_implausible_data(con: duckdb.DuckDBPyConnection, gx_context: GXContext) -> None:
-    con.execute("update raw.genomic_alterations set report_id = 'ORD-000000003-01' where gene in ('KRAS', 'TP53')")
-    con.execute("update raw.genomic_alterations set gene = 'NTRK3' where alteration_id = 'ALT-0000000004'")
-    outcomes = {o.rule: o for o in genomic_checks(con, context=gx_context)}
-    prevalence, coalteration, panel = (
-        outcomes[k] for k in ("ntrk_fusion_prevalence", "ntrk_driver_coalteration", "alteration_gene_on_panel")
-    )
-    assert not prevalence.passed and prevalence.severity == "warn"  # 1/3 is far above the 0.05-0.5% band
-    assert not coalteration.passed and coalteration.example_keys == ("F000000000003",)
-    assert coalteration.unexpected_share == 1.0 and coalteration.tag == "plausibility"
-    assert not panel.passed and panel.example_keys == ("ALT-0000000004",)  # NTRK3 is not on panel v1: not tested
-
-
-def test_unknown_genes_and_partners(con: duckdb.DuckDBPyConnection, gx_context: GXContext) -> None:
-    con.execute("update raw.genomic_alterations set gene = 'XYZ99' where alteration_id = 'ALT-0000000001'")
-    con.execute("update raw.genomic_alterations set fusion_partner = 'NOTAGENE' where alteration_id = 'ALT-0000000005'")
-    outcomes = {o.rule: o for o in genomic_checks(con, context=gx_context, prevalence_band=(0.1, 0.5))}
-    assert outcomes["alteration_gene_on_panel"].passed  # an unknown symbol is gene_symbol_known's failure
-    partner = outcomes["fusion_partner_known"]
-    assert not partner.passed and partner.severity == "warn" and partner.example_keys == ("ALT-0000000005",)
-    assert {rule for rule, o in outcomes.items() if not o.passed} == {"fusion_partner_known"}
-    # a partner on some panel is known even when it is not on the reference list
-    con.execute("update raw.genomic_alterations set fusion_partner = 'KRAS' where alteration_id = 'ALT-0000000005'")
-    assert all(o.passed for o in genomic_checks(con, context=gx_context, prevalence_band=(0.1, 0.5)))
-    assert {"ETV6", "TPM3", "EML4"} <= set(known_fusion_partners())
