@@ -178,7 +178,7 @@ def _command(args: argparse.Namespace) -> str:
     return f"rwe bench --sizes {','.join(str(n) for n in args.sizes)} --repeats {reps}{spec}"
 
 
-def run_bench(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     """Measure every size, write the JSON and markdown to ``args.out``, print the markdown; 1 if any run failed."""
     args.spec = Path(args.spec).resolve()
     started = dt.datetime.now(dt.UTC)
@@ -226,7 +226,7 @@ def run_bench(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="rwe bench", description=__doc__.splitlines()[0] if __doc__ else None)
     add_arguments(parser)
-    return run_bench(parser.parse_args(argv))
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -79,11 +79,12 @@ def run_checks(delivery_dir: Path, work: Path) -> dict[str, object]:
     """Ingest ``delivery_dir`` into ``work/warehouse.duckdb`` and run every raw and staging check; time each step."""
     import time
 
-    from rwe_cohorts.cohort.models import STAGING_MODELS, build_models
+    from rwe_cohorts.cohort.models import build_models
     from rwe_cohorts.core.contracts import load_contracts
     from rwe_cohorts.core.spec import load_spec
     from rwe_cohorts.core.warehouse import CONTRACTS_ROOT, PROJECT_ROOT, connect
     from rwe_cohorts.ingest.delivery import load_delivery, read_delivery
+    from rwe_cohorts.ingest.staging import STAGING_MODELS
     from rwe_cohorts.quality import (
         ExpectationOutcome,
         GXContext,

@@ -32,11 +32,12 @@ def machine() -> str:
 
 def run_once(delivery_dir: Path, orders: int) -> dict[str, float]:
     # The library is imported here, not at the top: ``rwe`` builds every benchmark's options at start-up.
-    from rwe_cohorts.cohort.models import COHORT_MARTS, INTERMEDIATE_MODELS, STAGING_MODELS, build_models
+    from rwe_cohorts.cohort.models import COHORT_MARTS, INTERMEDIATE_MODELS, build_models
     from rwe_cohorts.core import warehouse
     from rwe_cohorts.core.contracts import load_contracts
     from rwe_cohorts.core.spec import load_spec
     from rwe_cohorts.ingest import delivery as ingest
+    from rwe_cohorts.ingest.staging import STAGING_MODELS
     from rwe_cohorts.matching.study import run_matching
     from rwe_cohorts.survival.study import robustness_over_match_orders, run_survival
 

@@ -7,11 +7,9 @@ import dagster as dg
 from pipelines.common import key, retry_transient_io, sql_dependencies, table_metadata
 from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource
-from rwe_cohorts.cohort.models import RAW_TABLES, STAGING_MODELS
-from rwe_cohorts.core import ledger
-from rwe_cohorts.core.contracts import load_contracts
-from rwe_cohorts.core.warehouse import CONTRACTS_ROOT, materialize_model, model_path, table_info
-from rwe_cohorts.ingest import delivery as ingest
+from rwe_cohorts.core.warehouse import materialize_model, model_path, table_info
+from rwe_cohorts.ingest.staging import RAW_TABLES, STAGING_MODELS
+from rwe_cohorts.ingest.study import land_data_cut
 
 
 @dg.multi_asset(
@@ -23,20 +21,9 @@ from rwe_cohorts.ingest import delivery as ingest
 def raw_tables(context: dg.AssetExecutionContext, study: StudyResource):  # type: ignore[no-untyped-def]
     """Find the data cut's delivery folder, verify it (manifest checksums, row counts, columns, types) and replace
     every raw table at once."""
-    contracts = load_contracts(CONTRACTS_ROOT, "raw")
-    with retry_transient_io(context):
-        delivery = ingest.delivery_for_cut(Path(study.landing_dir), study.data_cut)
-        with study.connect() as con:
-            ingest.load_delivery(con, delivery, contracts)
-            ledger.record_inputs(
-                con,
-                context.run.run_id,
-                data_cut_date=delivery.data_cut_date,
-                delivery_folder=delivery.folder.name,
-                manifest_sha256=delivery.manifest_sha256,
-                checksums={t.table: t.sha256 for t in delivery.tables},
-            )
-            infos = {t: table_info(con, f"raw.{t}") for t in (*RAW_TABLES, "load_log")}
+    with retry_transient_io(context), study.connect() as con:
+        delivery = land_data_cut(con, Path(study.landing_dir), study.data_cut, run_id=context.run.run_id)
+        infos = {t: table_info(con, f"raw.{t}") for t in (*RAW_TABLES, "load_log")}
     context.log.info(f"landed data cut {delivery.data_cut_id} from {delivery.folder.name}")
     for t, info in infos.items():
         yield dg.MaterializeResult(

@@ -5,6 +5,7 @@ import dagster as dg
 from pipelines.common import key
 from pipelines.resources import StudyResource
 from rwe_cohorts.core import warehouse
+from rwe_cohorts.matching import balance_exceptions
 
 
 @dg.asset_check(asset=key("marts.covariate_balance"), name="smd_within_threshold", blocking=True)
@@ -12,15 +13,13 @@ def balance_check(study: StudyResource) -> dg.AssetCheckResult:
     spec = study.spec()
     threshold = spec.matching.balance_smd_threshold
     with study.connect() as con:
-        balance = warehouse.read_frame(con, "marts.covariate_balance")
-    bad = balance.filter(balance["smd_after"].abs() > threshold)
-    names = [f"{r['covariate']}={r['level']}" if r["level"] else r["covariate"] for r in bad.to_dicts()]
+        found = balance_exceptions(warehouse.read_frame(con, "marts.covariate_balance"), threshold)
     return dg.AssetCheckResult(
-        passed=not names,
+        passed=not found.names,
         severity=dg.AssetCheckSeverity.ERROR if spec.matching.balance_blocking else dg.AssetCheckSeverity.WARN,
         metadata={
-            "summary": f"|SMD| > {threshold}: {', '.join(names)}" if names else f"all |SMD| <= {threshold}",
-            "max_abs_smd_after": float(balance["smd_after"].abs().max() or 0.0),  # type: ignore[arg-type]
-            "n_imbalanced": len(names),
+            "summary": f"|SMD| > {threshold}: {', '.join(found.names)}" if found.names else f"all |SMD| <= {threshold}",
+            "max_abs_smd_after": found.max_abs_smd or 0.0,
+            "n_imbalanced": len(found.names),
         },
     )

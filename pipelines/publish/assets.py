@@ -7,10 +7,9 @@ import dagster as dg
 from pipelines.common import key, retry_transient_io
 from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource
-from rwe_cohorts.core import ledger
 from rwe_cohorts.core.contracts import load_contracts
-from rwe_cohorts.core.warehouse import CONTRACTS_ROOT, list_tables
-from rwe_cohorts.publish.database import publish
+from rwe_cohorts.core.warehouse import CONTRACTS_ROOT
+from rwe_cohorts.publish.study import publish_data_cut
 
 
 @dg.asset(
@@ -22,19 +21,17 @@ from rwe_cohorts.publish.database import publish
 def analytics_database(context: dg.AssetExecutionContext, study: StudyResource) -> dg.MaterializeResult:
     """This data cut's ``marts`` and ``qa`` in ``<data>/analytics.duckdb`` (other cuts kept; atomic replace; table and
     column comments from the data contracts; small counts suppressed as the contracts say; patient-level marts left
-    out). Downstream of the report, so it runs only
-    after every blocking check upstream has passed. Records the run as succeeded, with a content hash per mart, in
-    ``marts.study_runs`` first, so the published ledger includes this run."""
-    run_id = context.run.run_id
-    with study.connect() as con:
-        hashes = ledger.mart_hashes(con, list_tables(con, ["marts"]))
-        ledger.finish_run(con, run_id, "succeeded", is_published=True, mart_hashes=hashes)
+    out). Downstream of the report, so it runs only after every blocking check upstream has passed. The run is
+    recorded as succeeded, with a content hash per mart, in the published copy of ``marts.study_runs`` (so the
+    published ledger includes this run) and then in the warehouse."""
     with retry_transient_io(context):
-        result = publish(
-            study.warehouse_path,
+        result, run = publish_data_cut(
+            study.connect,
+            Path(study.warehouse_path),
             Path(study.published_path),
             load_contracts(CONTRACTS_ROOT),
             data_cut_id=study.data_cut,
+            run_id=context.run.run_id,
             min_cell=study.spec().privacy.min_cell_count,
         )
     return dg.MaterializeResult(
@@ -43,6 +40,6 @@ def analytics_database(context: dg.AssetExecutionContext, study: StudyResource) 
             "data_cut_id": study.data_cut,
             "tables": len(result.tables),
             "rows": dg.MetadataValue.json(dict(result.rows)),
-            "mart_hashes": dg.MetadataValue.json({k: v[:16] for k, v in hashes.items()}),
+            "mart_hashes": dg.MetadataValue.json({k: v[:16] for k, v in run.mart_hashes.items()}),
         }
     )

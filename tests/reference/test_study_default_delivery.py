@@ -9,11 +9,12 @@ import duckdb
 import polars as pl
 import pytest
 
-from rwe_cohorts.cohort.models import COHORT_MARTS, INTERMEDIATE_MODELS, STAGING_MODELS, build_models
+from rwe_cohorts.cohort.models import COHORT_MARTS, INTERMEDIATE_MODELS, build_models
 from rwe_cohorts.core import warehouse
 from rwe_cohorts.core.contracts import load_contracts
 from rwe_cohorts.core.spec import StudySpec
 from rwe_cohorts.ingest import delivery as ingest
+from rwe_cohorts.ingest.staging import STAGING_MODELS
 from rwe_cohorts.matching.study import match_cohort, matched_cohort_frame, run_matching
 from rwe_cohorts.survival import ArmSpec, CoxSpec, fit_cox_exposure
 from rwe_cohorts.survival.study import SurvivalOutputs, analysis_frame, robustness_over_match_orders, run_survival

@@ -8,9 +8,10 @@ import datetime as dt
 
 import pytest
 
-from rwe_cohorts.cohort.models import COHORT_MARTS, INTERMEDIATE_MODELS, STAGING_MODELS, build_models, sql_parameters
+from rwe_cohorts.cohort.models import COHORT_MARTS, INTERMEDIATE_MODELS, build_models, sql_parameters
 from rwe_cohorts.core.spec import StudySpec
 from rwe_cohorts.core.warehouse import materialize_model
+from rwe_cohorts.ingest.staging import STAGING_MODELS
 
 CUT = dt.date(2021, 3, 31)
 D = dt.date

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from rwe_cohorts.cohort.models import attrition_never_rises
+from rwe_cohorts.cohort.checks import attrition_never_rises
 
 CUT = dt.date(2021, 3, 31)
 D = dt.date

@@ -15,7 +15,6 @@ import pytest
 from rwe_cohorts.cohort.models import (
     COHORT_MARTS,
     INTERMEDIATE_MODELS,
-    STAGING_MODELS,
     attrition_never_rises,
     build_models,
     sql_parameters,
@@ -24,6 +23,7 @@ from rwe_cohorts.core.contracts import Contract, load_contracts
 from rwe_cohorts.core.spec import StudySpec, load_spec
 from rwe_cohorts.core.warehouse import CONTRACTS_ROOT, PROJECT_ROOT, connect, materialize_model
 from rwe_cohorts.ingest.delivery import load_delivery, read_delivery
+from rwe_cohorts.ingest.staging import STAGING_MODELS
 
 PUBLISHED_EXPOSED, PUBLISHED_COMPARATOR = 28, 24_903
 CONTINUOUS = ("age_at_index_years", "n_lines_before_report", "months_index_to_report")

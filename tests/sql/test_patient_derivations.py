@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from rwe_cohorts.cohort.models import reconciled_deaths
+from rwe_cohorts.cohort.checks import reconciled_deaths
 from rwe_cohorts.core.spec import StudySpec
 
 D = dt.date

@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 from cbioportal_folders import EXPECTED_PATIENTS, STUDY_ID, write_study, write_timeline
 
-from rwe_cohorts.cohort.models import COHORT_MARTS, INTERMEDIATE_MODELS, STAGING_MODELS, build_models, sql_parameters
+from rwe_cohorts.cohort.models import COHORT_MARTS, INTERMEDIATE_MODELS, build_models, sql_parameters
 from rwe_cohorts.core.contracts import Contract
 from rwe_cohorts.core.spec import StudySpec, load_spec
 from rwe_cohorts.core.warehouse import PROJECT_ROOT, connect, materialize_model
@@ -28,6 +28,7 @@ from rwe_cohorts.ingest.cbioportal import (
 )
 from rwe_cohorts.ingest.cbioportal.tables import pseudonym
 from rwe_cohorts.ingest.delivery import load_delivery, read_delivery, verify_delivery
+from rwe_cohorts.ingest.staging import STAGING_MODELS
 
 SPEC_PATH = PROJECT_ROOT / "pipelines" / "studies" / "ntrk_cbioportal.yaml"
 

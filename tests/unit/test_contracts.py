@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from rwe_cohorts.cohort.models import RAW_TABLES
 from rwe_cohorts.core.contracts import ContractError, load_contract, load_contracts
 from rwe_cohorts.core.warehouse import CONTRACTS_ROOT, SQL_ROOT
+from rwe_cohorts.ingest.staging import RAW_TABLES
 
 
 def test_every_sql_model_has_a_contract_and_same_stem() -> None:

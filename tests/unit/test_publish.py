@@ -4,15 +4,17 @@ keeps a consistent old state."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from rwe_cohorts.core.contracts import load_contracts
-from rwe_cohorts.core.ledger import LEDGER, ensure_ledger
+from rwe_cohorts.core.ledger import LEDGER, ensure_ledger, published_run
 from rwe_cohorts.core.warehouse import CONTRACTS_ROOT, connect
 from rwe_cohorts.publish.database import publish, published_cuts
+from rwe_cohorts.publish.study import publish_data_cut
 
 
 def _warehouse(path: Path, hr: float) -> None:
@@ -108,3 +110,40 @@ def test_data_cuts_are_kept_side_by_side_and_latest_views_follow_the_newest(tmp_
     assert runs_of_first.fetchall() == [("run-2021-03-31",), ("run-again",)]
     assert published_cuts(target) == [("2021-03-31", "2021-03-31"), ("2021-06-30", "2021-06-30")]
     con.close()
+
+
+def test_a_publishing_run_is_recorded_published_only_with_the_published_copy(tmp_path: Path) -> None:
+    """The run that publishes is succeeded and published in the published ledger as part of the atomic replace,
+    while the warehouse's ledger is left for the caller (``publish_data_cut``) to update afterwards; a publication
+    that fails leaves both as they were."""
+    contracts = load_contracts(CONTRACTS_ROOT)
+    wh, target = tmp_path / "2021-03-31.duckdb", tmp_path / "analytics.duckdb"
+    _warehouse(wh, 1.5)
+    _ledger(wh, "2021-03-31", "2021-03-31", "run-1")
+    con = connect(wh)
+    con.execute(f"update {LEDGER} set status = 'started', is_published = false")
+    run = published_run(con, "run-1", ["marts.hazard_ratio_robustness"])
+    con.close()
+
+    with pytest.raises(duckdb.Error):
+        publish(tmp_path / "missing.duckdb", target, contracts, data_cut_id="2021-03-31", run=run)
+    assert not target.exists()
+
+    publish(wh, target, contracts, data_cut_id="2021-03-31", run=run)
+    published = duckdb.connect(str(target), read_only=True)
+    row = published.execute(f"select status, is_published, mart_hashes from {LEDGER}").fetchall()
+    published.close()
+    assert row == [("succeeded", True, json.dumps(dict(run.mart_hashes), sort_keys=True))]
+    source = duckdb.connect(str(wh), read_only=True)
+    assert source.execute(f"select status, is_published from {LEDGER}").fetchall() == [("started", False)]
+    source.close()
+
+    result, recorded = publish_data_cut(
+        lambda: connect(wh), wh, target, contracts, data_cut_id="2021-03-31", run_id="run-1", min_cell=11
+    )
+    assert "marts.study_runs" in result.tables
+    assert set(recorded.mart_hashes) == {"marts.hazard_ratio_robustness", "marts.matched_cohort"}
+    assert recorded.mart_hashes["marts.hazard_ratio_robustness"] == run.mart_hashes["marts.hazard_ratio_robustness"]
+    source = duckdb.connect(str(wh), read_only=True)
+    assert source.execute(f"select status, is_published from {LEDGER}").fetchall() == [("succeeded", True)]
+    source.close()

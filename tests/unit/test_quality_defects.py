@@ -19,11 +19,12 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 import duckdb
 import pytest
 
-from rwe_cohorts.cohort.models import STAGING_MODELS, build_models
+from rwe_cohorts.cohort.models import build_models
 from rwe_cohorts.core.contracts import Contract, load_contracts
 from rwe_cohorts.core.spec import StudySpec
 from rwe_cohorts.core.warehouse import CONTRACTS_ROOT, connect
 from rwe_cohorts.ingest.delivery import DeliveryError, load_delivery, read_delivery
+from rwe_cohorts.ingest.staging import STAGING_MODELS
 from rwe_cohorts.ingest.synthetic import DEFECTS, generate_delivery, read_manifest
 from rwe_cohorts.quality import ExpectationOutcome, GXContext, genomic_checks, validate_relations
 

@@ -16,7 +16,6 @@ import pytest
 from rwe_cohorts.cohort.models import (
     COHORT_MARTS,
     INTERMEDIATE_MODELS,
-    STAGING_MODELS,
     build_models,
     matched_baseline_characteristics,
     sql_parameters,
@@ -25,6 +24,7 @@ from rwe_cohorts.core import warehouse
 from rwe_cohorts.core.contracts import load_contracts
 from rwe_cohorts.core.spec import StudySpec
 from rwe_cohorts.ingest import delivery as ingest
+from rwe_cohorts.ingest.staging import STAGING_MODELS
 from rwe_cohorts.matching.study import ps_model_frame, run_matching
 from rwe_cohorts.report.formatting import count_text, suppress
 from rwe_cohorts.report.study import build_report

@@ -1,4 +1,5 @@
-"""Cohort construction: the study spec bound as SQL parameters, and the SQL models in dependency order.
+"""Cohort construction: the study spec bound as SQL parameters, and the SQL models in dependency order (the staging
+models, one per raw table, belong to ingest: :mod:`rwe_cohorts.ingest.staging`).
 
 The derivations themselves are SQL files (``sql/intermediate``, ``sql/marts``) an analyst can read; this module only
 says which models exist, in which order they run, and which spec values they receive as bound parameters.
@@ -15,20 +16,6 @@ import polars as pl
 from rwe_cohorts.core.spec import StudySpec
 from rwe_cohorts.core.warehouse import TableInfo, connect, materialize_model, read_frame, replace_table
 
-RAW_TABLES = (
-    "demographics",
-    "practice",
-    "cancer_diagnosis",
-    "genomic_reports",
-    "panel_genes",
-    "genomic_alterations",
-    "lines_of_therapy",
-    "visits",
-    "ecog",
-    "diagnosis_codes",
-    "mortality",
-)
-STAGING_MODELS = tuple(f"staging.{t}" for t in RAW_TABLES)
 INTERMEDIATE_MODELS = (
     "intermediate.patient_genomics",
     "intermediate.patient_therapy",
@@ -73,45 +60,6 @@ def build_models(
     """Materialize SQL models in the order given (callers pass a dependency-ordered tuple)."""
     params = sql_parameters(spec, data_cut_date)
     return {rel: materialize_model(con, rel, params) for rel in relations}
-
-
-def attrition_never_rises(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Arms whose patient count rises between consecutive attrition steps (should be none)."""
-    rows = con.execute(
-        """
-        select arm, step, patients_remaining, prev
-        from (
-            select arm, step, patients_remaining,
-                lag(patients_remaining) over (partition by arm order by step_order) as prev
-            from marts.attrition
-        )
-        where prev is not null and patients_remaining > prev
-        """
-    ).fetchall()
-    return [f"{arm}: {step} has {n} > {prev}" for arm, step, n, prev in rows]
-
-
-def reconciled_deaths(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, int]]:
-    """Per arm of the analytic cohort: deaths, deaths whose imputed date was moved to the last activity
-    (``reconciled``), and those whose whole death month lies before the last activity (``month_before_activity``,
-    a subset: a data-quality signal worth watching rather than a correction)."""
-    rows = con.execute(
-        """
-        select
-            c.arm,
-            count(*) filter (where c.is_event) as deaths,
-            count(*) filter (where c.is_death_date_reconciled) as reconciled,
-            count(*) filter (where o.is_death_month_before_activity and c.is_event) as month_before_activity
-        from marts.analytic_cohort as c
-        inner join intermediate.patient_outcomes as o on c.patient_id = o.patient_id
-        group by c.arm
-        order by c.arm
-        """
-    ).fetchall()
-    return {
-        arm: {"deaths": deaths, "reconciled": reconciled, "month_before_activity": before}
-        for arm, deaths, reconciled, before in rows
-    }
 
 
 def matched_baseline_characteristics(con: duckdb.DuckDBPyConnection, spec: StudySpec) -> pl.DataFrame:

@@ -39,6 +39,28 @@ class RunStart:
     launched_by: str
 
 
+@dataclass(frozen=True)
+class PublishedRun:
+    """A run that is publishing its data cut: recorded as succeeded and published, with its mart hashes, inside the
+    published copy (so the analysts' ledger includes it), and in the warehouse once the copy is in place."""
+
+    run_id: str
+    mart_hashes: Mapping[str, str]
+    finished_at: dt.datetime
+
+
+def published_run(con: duckdb.DuckDBPyConnection, run_id: str, relations: Iterable[str]) -> PublishedRun:
+    """The :class:`PublishedRun` of ``run_id``: the content hashes of ``relations`` (the marts) as they are now."""
+    return PublishedRun(run_id, mart_hashes(con, relations), _now())
+
+
+def record_published(con: duckdb.DuckDBPyConnection, run: PublishedRun) -> None:
+    """Mark ``run`` succeeded and published in the ledger of ``con`` (the warehouse, or the published copy)."""
+    finish_run(
+        con, run.run_id, "succeeded", is_published=True, mart_hashes=run.mart_hashes, finished_at=run.finished_at
+    )
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
@@ -106,7 +128,10 @@ def finish_run(
     failed_steps: Iterable[str] = (),
     is_published: bool | None = None,
     mart_hashes: Mapping[str, str] | None = None,
+    finished_at: dt.datetime | None = None,
 ) -> None:
+    """Record the end of run ``run_id``: its status, finish time (now unless given), failed steps, whether it
+    published and its mart hashes (the last two kept as they were when not given)."""
     if status not in STATUSES:
         raise ValueError(f"unknown run status {status!r} (one of {STATUSES})")
     steps = ", ".join(sorted(set(failed_steps))) or None
@@ -115,7 +140,7 @@ def finish_run(
         "is_published = coalesce(?, is_published), mart_hashes = coalesce(?, mart_hashes) where run_id = ?",
         [
             status,
-            _now(),
+            finished_at or _now(),
             steps,
             is_published,
             json.dumps(dict(mart_hashes), sort_keys=True) if mart_hashes is not None else None,

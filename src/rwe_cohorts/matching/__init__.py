@@ -1,7 +1,9 @@
 """Propensity score, greedy nearest-neighbour matching and balance diagnostics (framework-free; polars in and out)."""
 
 from rwe_cohorts.matching.balance import (
+    BalanceExceptions,
     BalanceInputError,
+    balance_exceptions,
     covariate_balance,
     preference_score,
     ps_overlap_summary,
@@ -27,6 +29,7 @@ from rwe_cohorts.matching.propensity import (
 from rwe_cohorts.matching.reference import match_nearest_reference
 
 __all__ = [
+    "BalanceExceptions",
     "BalanceInputError",
     "GreedyMatcher",
     "MatchOrder",
@@ -36,6 +39,7 @@ __all__ = [
     "PropensityInputError",
     "PropensityModelError",
     "PropensityModelWarning",
+    "balance_exceptions",
     "c_statistic",
     "caliper_width",
     "covariate_balance",

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
@@ -216,3 +217,22 @@ def ps_overlap_summary(
         )
         .sort(treatment_col, descending=True)
     )
+
+
+@dataclass(frozen=True)
+class BalanceExceptions:
+    """Covariate levels whose |SMD| after matching exceeds the threshold (``covariate=level``, or the covariate
+    alone for a continuous one), and the largest |SMD| after matching (None when no SMD is defined)."""
+
+    threshold: float
+    names: list[str]
+    max_abs_smd: float | None
+
+
+def balance_exceptions(balance: pl.DataFrame, threshold: float) -> BalanceExceptions:
+    """The levels of ``marts.covariate_balance`` out of balance after matching (|SMD| > ``threshold``)."""
+    after = balance.with_columns(pl.col("smd_after").abs().alias("abs_smd"))
+    worst = after["abs_smd"].drop_nulls().max()
+    bad = after.filter(pl.col("abs_smd") > threshold)
+    names = [f"{r['covariate']}={r['level']}" if r["level"] else r["covariate"] for r in bad.to_dicts()]
+    return BalanceExceptions(threshold, names, None if worst is None else float(worst))  # type: ignore[arg-type]

@@ -24,7 +24,7 @@ import duckdb
 import polars as pl
 
 from rwe_cohorts.core.contracts import Contract
-from rwe_cohorts.core.ledger import LEDGER
+from rwe_cohorts.core.ledger import LEDGER, PublishedRun, record_published
 from rwe_cohorts.core.suppression import DISPLAY_SUFFIX, suppress_frame
 from rwe_cohorts.core.warehouse import check_identifier
 
@@ -128,12 +128,16 @@ def publish(
     schemas: Sequence[str] = PUBLISHED_SCHEMAS,
     include_restricted: bool = False,
     min_cell: int | None = None,
+    run: PublishedRun | None = None,
 ) -> PublishResult:
     """Replace data cut ``data_cut_id`` in the analysts' database with the warehouse's ``schemas``, atomically.
 
     Rows of other data cuts are kept. A warehouse table that carries ``data_cut_id`` itself contributes only its rows
     of this cut; any other table gets the column. With ``min_cell``, counts and derived values are suppressed as
-    their contracts say (``rwe_cohorts.core.suppression``). Returns the tables and this cut's rows per table.
+    their contracts say (``rwe_cohorts.core.suppression``). With ``run``, the published ledger records that run as
+    succeeded and published in the same atomic replace (the warehouse's own ledger is the caller's to update once
+    this returns, so a run killed before the replace is found unfinished, never recorded as published). Returns the
+    tables and this cut's rows per table.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -183,6 +187,8 @@ def publish(
                 _describe(con, relation, contracts.get(relation))
             for relation in sorted(existing - set(source)):
                 con.execute(f"delete from {relation} where data_cut_id = ?", [data_cut_id])
+            if run is not None and LEDGER in source:
+                record_published(con, run)
             _latest_views(con, _tables(con, here, schemas))
             con.execute("commit")
             con.execute("detach src")

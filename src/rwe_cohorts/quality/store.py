@@ -53,3 +53,14 @@ def store_results(
     except Exception:
         con.execute("rollback")
         raise
+
+
+def run_totals(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[int, int, int]:
+    """Checks evaluated in run ``run_id`` and how many failed at error and at warn severity (from ``qa.qa_summary``;
+    zeros when the run stored none)."""
+    row = con.execute(
+        "select coalesce(sum(n_checks), 0), coalesce(sum(n_failed) filter (where severity = 'error'), 0), "
+        f"coalesce(sum(n_failed) filter (where severity = 'warn'), 0) from {SUMMARY} where run_id = ?",
+        [run_id],
+    ).fetchone()
+    return (int(row[0]), int(row[1]), int(row[2])) if row else (0, 0, 0)

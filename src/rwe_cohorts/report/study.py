@@ -12,6 +12,8 @@ images as data URIs, no scripts.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -20,6 +22,7 @@ import polars as pl
 from rwe_cohorts.cohort.models import matched_baseline_characteristics
 from rwe_cohorts.core import warehouse
 from rwe_cohorts.core.spec import StudySpec
+from rwe_cohorts.ingest.cbioportal import read_source_summary
 from rwe_cohorts.matching import love_plot, ps_overlap_plot
 from rwe_cohorts.report.formatting import count_text
 from rwe_cohorts.report.plots import forest_plot
@@ -215,3 +218,51 @@ def build_report(
         sections=sections,
         provenance=provenance,
     )
+
+
+def report_provenance(
+    con: duckdb.DuckDBPyConnection,
+    spec: StudySpec,
+    *,
+    data_cut_id: str,
+    code_version: str,
+    packages: dict[str, str],
+    delivery_folder: Path,
+) -> dict[str, str]:
+    """The report's provenance block: data cut, spec hash, input checksums (from ``raw.load_log``), code and package
+    versions, and for a delivery converted from cBioPortal, the source study and the time axis that applied."""
+    checksums = con.execute("select table_name, file_sha256 from raw.load_log order by 1").fetchall()
+    provenance = {
+        "data cut": data_cut_id,
+        "spec": f"{spec.study_id} (sha256 {spec.spec_hash})",
+        "input checksums (sha256, first 12)": ", ".join(f"{t}:{s[:12]}" for t, s in checksums),
+        "code version": code_version,
+        "packages": ", ".join(f"{k} {v}" for k, v in packages.items()),
+    }
+    source = read_source_summary(delivery_folder)
+    if source:
+        provenance["source"] = (
+            f"cBioPortal study {source.get('study_id', '?')}, fusion strictness {source.get('fusion_strictness')}"
+        )
+        provenance["time axis"] = str(source.get("time_axis_statement", ""))
+    return provenance
+
+
+def write_report(
+    con: duckdb.DuckDBPyConnection,
+    spec: StudySpec,
+    out: Path,
+    *,
+    data_cut_id: str,
+    provenance: dict[str, str],
+    data_docs: Path | None = None,
+) -> int:
+    """Build the report and write it to ``out`` whole or not at all (a temporary file beside it, then an atomic
+    rename); the Data Docs are linked relative to ``out`` when they exist. Returns the size in characters."""
+    href = os.path.relpath(data_docs, out.parent) if data_docs is not None and data_docs.exists() else None
+    html = build_report(con, spec, data_cut_id=data_cut_id, provenance=provenance, data_docs_href=href)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(".html.tmp")
+    tmp.write_text(html)
+    tmp.replace(out)
+    return len(html)

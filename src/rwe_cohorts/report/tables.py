@@ -14,6 +14,7 @@ from typing import Any
 import polars as pl
 
 from rwe_cohorts.core.spec import StudySpec
+from rwe_cohorts.matching.balance import balance_exceptions
 from rwe_cohorts.report.formatting import count_text, estimate_ci, fmt, fmt_p
 from rwe_cohorts.report.render import Cell, Row, Table, frame_table
 
@@ -192,10 +193,8 @@ def diagnostics_table(
 ) -> Table:
     """Matching and survival diagnostics with PASS / WARN against thresholds stated in the spec or the mart."""
     threshold = spec.matching.balance_smd_threshold
-    after = balance.with_columns(pl.col("smd_after").abs().alias("abs_smd"))
-    worst = after["abs_smd"].drop_nulls().max()
-    imbalanced = after.filter(pl.col("abs_smd") > threshold)
-    names = ", ".join(f"{r['covariate']}={r['level']}" if r["level"] else r["covariate"] for r in imbalanced.to_dicts())
+    exceptions = balance_exceptions(balance, threshold)
+    worst, names = exceptions.max_abs_smd, ", ".join(exceptions.names)
     flagged = hazard_ratios.filter(pl.col("warnings").fill_null("") != "")
     rows = [
         {
@@ -203,7 +202,7 @@ def diagnostics_table(
             "diagnostic": "covariate balance after matching",
             "statistic": worst,
             "threshold": f"|SMD| <= {threshold:g}",
-            "status": "warn" if imbalanced.height else "pass",
+            "status": "warn" if exceptions.names else "pass",
             "detail": f"max |SMD| {fmt(worst)}; above threshold: {names or 'none'}",
         },
         {
