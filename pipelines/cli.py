@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -98,10 +99,10 @@ def cmd_ingest_cbioportal(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_bench(args: argparse.Namespace) -> int:
-    from bench.cli import run
-
-    return run(args)
+def run_bench(argv: list[str]) -> int:
+    """``rwe bench ARGS``: the benchmarks are their own program (``python -m bench``, under ``bench/``), run in a
+    child process so the operator's command never imports them."""
+    return subprocess.run([sys.executable, "-m", "bench", *argv], check=False).returncode
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -134,16 +135,16 @@ def build_parser() -> argparse.ArgumentParser:
     cbio.add_argument("--data-cut", help="data cut date YYYY-MM-DD (default: the last date in the study)")
     cbio.set_defaults(func=cmd_ingest_cbioportal)
 
-    from bench.cli import add_arguments as bench_arguments
-
-    bench = sub.add_parser("bench", help="benchmarks: end to end (every stage of `rwe run`) or one stage")
-    bench_arguments(bench)
-    bench.set_defaults(func=cmd_bench)
+    # Listed for the help text only: main() hands ``rwe bench ...`` to ``python -m bench`` before parsing.
+    sub.add_parser("bench", help="benchmarks: end to end (every stage of `rwe run`) or one stage (`rwe bench -h`)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["bench"]:
+        return run_bench(argv[1:])
     args = build_parser().parse_args(argv)
     return int(args.func(args))
 
