@@ -29,7 +29,7 @@ test: install
 	./.ci/install-browser
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
-	$(UV) run --frozen mypy src/rwe_cohorts
+	$(UV) run --frozen mypy src/rwe_cohorts bench
 	$(UV) run --frozen pytest -q
 
 dev: install
