@@ -12,10 +12,10 @@ import numpy as np
 import polars as pl
 import pytest
 
+from rwe_cohorts.cohort.checks import attrition_never_rises
 from rwe_cohorts.cohort.models import (
     COHORT_MARTS,
     INTERMEDIATE_MODELS,
-    attrition_never_rises,
     build_models,
     sql_parameters,
 )
