@@ -99,6 +99,36 @@ def cmd_ingest_cbioportal(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_spec_check(args: argparse.Namespace) -> int:
+    from rwe_cohorts.core.spec import StudySpecError, load_spec
+
+    try:
+        spec = load_spec(args.file)
+    except StudySpecError as exc:
+        print(f"rwe spec check: {exc}", file=sys.stderr)
+        return 1
+    print(f"{args.file}: valid study spec {spec.study_id} ({spec.title}); sha256 {spec.spec_hash}")
+    return 0
+
+
+def cmd_cut_remove(args: argparse.Namespace) -> int:
+    from pipelines.cuts import format_plan, plan_removal, remove_cut
+
+    try:
+        plan = plan_removal(args.data_cut)
+    except ValueError as exc:
+        print(f"rwe cut remove: {exc}", file=sys.stderr)
+        return 2
+    if not args.yes or plan.empty:
+        print(format_plan(plan, done=False))
+        if not plan.empty:
+            print("nothing was changed; add --yes to remove")
+        return 0
+    remove_cut(plan)
+    print(format_plan(plan, done=True))
+    return 0
+
+
 def run_bench(argv: list[str]) -> int:
     """``rwe bench ARGS``: the benchmarks are their own program (``python -m bench``, under ``bench/``), run in a
     child process so the operator's command never imports them."""
@@ -134,6 +164,21 @@ def build_parser() -> argparse.ArgumentParser:
     cbio.add_argument("--spec", help="a study spec with source: cbioportal (default: RWE_STUDY_SPEC)")
     cbio.add_argument("--data-cut", help="data cut date YYYY-MM-DD (default: the last date in the study)")
     cbio.set_defaults(func=cmd_ingest_cbioportal)
+
+    spec = sub.add_parser("spec", help="study spec tools").add_subparsers(dest="spec_command", required=True)
+    check = spec.add_parser("check", help="validate a study spec file and list every error")
+    check.add_argument("file", help="the study spec YAML (e.g. pipelines/studies/ntrk_hibar2022.yaml)")
+    check.set_defaults(func=cmd_spec_check)
+
+    cut = sub.add_parser("cut", help="data cut tools").add_subparsers(dest="cut_command", required=True)
+    remove = cut.add_parser(
+        "remove",
+        help="retire a data cut: its partition, warehouse file, report, GX results and published rows (shows what "
+        "it would remove unless --yes)",
+    )
+    remove.add_argument("data_cut", help="data cut id (as `rwe status` lists it)")
+    remove.add_argument("--yes", action="store_true", help="really remove (default: only show what would go)")
+    remove.set_defaults(func=cmd_cut_remove)
 
     # Listed for the help text only: main() hands ``rwe bench ...`` to ``python -m bench`` before parsing.
     sub.add_parser("bench", help="benchmarks: end to end (every stage of `rwe run`) or one stage (`rwe bench -h`)")

@@ -1,5 +1,5 @@
 """Small helpers shared by the asset modules: metadata from a table, asset keys from relation names, retries of
-transient I/O errors."""
+transient I/O errors, and library errors reported as the step's failure (cause first, no framework wrapper)."""
 
 from __future__ import annotations
 
@@ -57,3 +57,29 @@ def retry_transient_io(context: dg.AssetExecutionContext) -> Iterator[None]:
         wait = 2.0 * 2**context.retry_number
         context.log.warning(f"transient I/O error ({type(exc).__name__}: {exc}); retrying in {wait:.0f} s")
         raise dg.RetryRequested(max_retries=MAX_RETRIES, seconds_to_wait=wait) from exc
+
+
+def _is_library_error(exc: BaseException) -> bool:
+    """An error raised on purpose by the library (a rejected delivery, an invalid spec, an unusable cohort, ...), as
+    opposed to a bug, whose stack trace is worth keeping."""
+    return type(exc).__module__.startswith("rwe_cohorts.") and isinstance(exc, ValueError | RuntimeError)
+
+
+@contextmanager
+def explain_failures() -> Iterator[None]:
+    """Re-raise a library error as ``dg.Failure`` whose description is the library's message (the file or table, the
+    column, the count and example keys), so the run page, the step's last log lines and ``rwe run`` lead with the
+    cause. Transient I/O errors and bugs pass through unchanged (retries and stack traces still apply to them)."""
+    try:
+        yield
+    except dg.Failure:
+        raise
+    except Exception as exc:
+        if not _is_library_error(exc) or is_transient(exc):
+            raise
+        problems = getattr(exc, "problems", None) or getattr(exc, "errors", None)
+        metadata: dict[str, dg.RawMetadataValue] = {"error": type(exc).__name__}
+        if isinstance(problems, list):
+            metadata["problems"] = len(problems)
+            metadata["first problems"] = dg.MetadataValue.md("\n".join(f"- {p}" for p in problems[:10]))
+        raise dg.Failure(description=str(exc), metadata=metadata) from exc

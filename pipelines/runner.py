@@ -11,33 +11,7 @@ import dagster as dg
 
 from pipelines.partitions import DATA_CUTS
 from pipelines.resources import LAUNCHED_BY_TAG, dagster_home, study_resource_from_env
-from rwe_cohorts.ingest.delivery import check_cut_id, missing_or_changed_files, read_manifests
-
-
-def resolve_data_cut(data_cut: str | None) -> str:
-    """The data cut to run: the one asked for, else the latest delivery in the landing area (by data cut date).
-
-    If the latest delivery is not complete (files missing, or checksums that differ from its manifest, as when a
-    copy is still going on), this is an error naming the folder and its problems rather than a silent run of an
-    older cut.
-    """
-    if data_cut:
-        return check_cut_id(data_cut)
-    landing = Path(study_resource_from_env().landing_dir)
-    deliveries, unreadable = read_manifests(landing)
-    for folder, problems in sorted(unreadable.items()):
-        print(f"ignoring {folder}: {problems[0]}", file=sys.stderr)
-    if not deliveries:
-        raise FileNotFoundError(f"no delivery (a folder with a valid manifest.json) under {landing}")
-    latest = max(deliveries, key=lambda d: (d.data_cut_date, d.data_cut_id))
-    problems = missing_or_changed_files(latest)  # only the latest is checked: ingest verifies it again in full
-    if problems:
-        listed = "\n  ".join(problems[:20])
-        raise ValueError(
-            f"the latest delivery {latest.folder.name} (data cut {latest.data_cut_id}) is not complete:\n  {listed}\n"
-            "wait until it is completely copied, or run an earlier cut with --data-cut"
-        )
-    return latest.data_cut_id
+from rwe_cohorts.ingest.preflight import PreflightError, preflight
 
 
 def _failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:
@@ -55,18 +29,44 @@ def _failed_checks(result: dg.ExecuteInProcessResult) -> list[str]:
     return out
 
 
+def _step_failures(result: dg.ExecuteInProcessResult) -> list[str]:
+    """Each failed step with its cause: a library error's description (file or table, column, count, example keys)
+    as the step raised it, else the error's own message without the framework's wrapper."""
+    out = []
+    for ev in result.all_events:
+        if ev.event_type_value != "STEP_FAILURE":
+            continue
+        data = ev.event_specific_data
+        failure = getattr(data, "user_failure_data", None)
+        if failure is not None and failure.description:
+            text = failure.description
+        else:
+            err = getattr(data, "error", None)
+            while err is not None and err.cause is not None and "Error occurred while executing" in err.message:
+                err = err.cause
+            text = err.message.strip() if err else "no message"
+        lines = text.strip().splitlines()
+        out.append(f"step {ev.step_key} failed: " + "\n    ".join(lines[:25]))
+    return out
+
+
 def run_study(data_cut: str | None = None) -> int:
-    """Materialize every asset of ``study_job`` for one data cut; 0 on success, 1 with a readable reason otherwise."""
+    """Materialize every asset of ``study_job`` for one data cut; 0 on success, 1 with the cause first when the run
+    fails, 2 when the pre-flight refuses (nothing is launched then: no run, partition, warehouse file or ledger row)."""
     home = dagster_home()
+    study = study_resource_from_env()
+    try:
+        checked = preflight(Path(study.spec_path), Path(study.landing_dir), data_cut)
+    except PreflightError as exc:
+        print(f"rwe run: {exc}", file=sys.stderr)
+        return 2
+    for folder, problems in sorted(checked.skipped.items()):
+        print(f"ignoring {folder}: {problems[0]}", file=sys.stderr)
+    cut = checked.data_cut_id
     home.mkdir(parents=True, exist_ok=True)
     os.environ["DAGSTER_HOME"] = str(home)
     from pipelines.definitions import defs
 
-    try:
-        cut = resolve_data_cut(data_cut)
-    except (FileNotFoundError, ValueError) as exc:
-        print(f"rwe run: {exc}", file=sys.stderr)
-        return 1
     with dg.DagsterInstance.get() as instance:
         if not instance.has_dynamic_partition(DATA_CUTS, cut):
             instance.add_dynamic_partitions(DATA_CUTS, [cut])
@@ -81,11 +81,6 @@ def run_study(data_cut: str | None = None) -> int:
                 print(f"  warning: {line}")
             return 0
         print(f"study run {result.run_id} of data cut {cut} FAILED (Dagster instance: {home})", file=sys.stderr)
-        for line in failed_checks:
-            print(f"  failed check: {line}", file=sys.stderr)
-        for ev in result.all_events:
-            if ev.event_type_value == "STEP_FAILURE":
-                err = ev.event_specific_data.error  # type: ignore[union-attr]
-                message = err.message.strip().splitlines() if err else []
-                print(f"  step {ev.step_key} failed: " + "\n    ".join(message[:12]), file=sys.stderr)
+        for line in [*(f"failed check: {c}" for c in failed_checks), *_step_failures(result)]:
+            print(f"  {line}", file=sys.stderr)
         return 1

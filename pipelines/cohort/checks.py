@@ -3,11 +3,12 @@
 import dagster as dg
 
 from pipelines.common import key
+from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource
 from rwe_cohorts.cohort.checks import analytic_cohort_invariants, attrition_never_rises
 
 
-@dg.asset_check(asset=key("marts.attrition"), blocking=True, name="counts_never_rise")
+@dg.asset_check(asset=key("marts.attrition"), blocking=True, name="counts_never_rise", partitions_def=data_cuts)
 def attrition_counts_never_rise(study: StudyResource) -> dg.AssetCheckResult:
     """Every arm's patient count is non-increasing from one eligibility step to the next."""
     with study.connect() as con:
@@ -19,7 +20,9 @@ def attrition_counts_never_rise(study: StudyResource) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset_check(asset=key("marts.analytic_cohort"), blocking=True, name="time_axis_invariants")
+@dg.asset_check(
+    asset=key("marts.analytic_cohort"), blocking=True, name="time_axis_invariants", partitions_def=data_cuts
+)
 def analytic_cohort_invariants_check(study: StudyResource) -> dg.AssetCheckResult:
     """One row per patient, entry >= 0, exit > entry, both arms present; death dates reconciled, counted per arm."""
     with study.connect() as con:

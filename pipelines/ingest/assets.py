@@ -4,7 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.common import key, retry_transient_io, sql_dependencies, table_metadata
+from pipelines.common import explain_failures, key, retry_transient_io, sql_dependencies, table_metadata
 from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource
 from rwe_cohorts.core.warehouse import materialize_model, model_path, table_info
@@ -21,7 +21,7 @@ from rwe_cohorts.ingest.study import land_data_cut
 def raw_tables(context: dg.AssetExecutionContext, study: StudyResource):  # type: ignore[no-untyped-def]
     """Find the data cut's delivery folder, verify it (manifest checksums, row counts, columns, types) and replace
     every raw table at once."""
-    with retry_transient_io(context), study.connect() as con:
+    with explain_failures(), retry_transient_io(context), study.connect() as con:
         delivery = land_data_cut(con, Path(study.landing_dir), study.data_cut, run_id=context.run.run_id)
         infos = {t: table_info(con, f"raw.{t}") for t in (*RAW_TABLES, "load_log")}
     context.log.info(f"landed data cut {delivery.data_cut_id} from {delivery.folder.name}")

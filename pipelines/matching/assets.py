@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipelines.common import key
+from pipelines.common import explain_failures, key
 from pipelines.common_io import image, read, write
 from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource
@@ -29,7 +29,8 @@ def matching(context: dg.AssetExecutionContext, study: StudyResource):  # type: 
     strata (rounds, largest PS first, ties by patient id), covariate balance before/after and PS overlap."""
     spec = study.spec()
     cohort = read(study, "marts.analytic_cohort")
-    out = run_matching(cohort, spec)
+    with explain_failures():
+        out = run_matching(cohort, spec)
     for warning in out.fit.warnings:
         context.log.warning(f"propensity model: {warning}")
     frames = {

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.common import key, retry_transient_io
+from pipelines.common import explain_failures, key, retry_transient_io
 from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource
 from rwe_cohorts.core.contracts import load_contracts
@@ -24,7 +24,7 @@ def analytics_database(context: dg.AssetExecutionContext, study: StudyResource) 
     out). Downstream of the report, so it runs only after every blocking check upstream has passed. The run is
     recorded as succeeded, with a content hash per mart, in the published copy of ``marts.study_runs`` (so the
     published ledger includes this run) and then in the warehouse."""
-    with retry_transient_io(context):
+    with explain_failures(), retry_transient_io(context):
         result, run = publish_data_cut(
             study.connect,
             Path(study.warehouse_path),

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.common import key
+from pipelines.common import explain_failures, key
+from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource
 from rwe_cohorts.core.contracts import Contract, load_contracts
 from rwe_cohorts.core.warehouse import CONTRACTS_ROOT
@@ -48,7 +49,14 @@ def _result(
 def _suite_check(layer: str) -> dg.AssetChecksDefinition:
     contracts: dict[str, Contract] = load_contracts(CONTRACTS_ROOT, layer)
     specs = [
-        dg.AssetCheckSpec("contract_suite", asset=key(r), blocking=True, description=f"GX suite built from {r}")
+        dg.AssetCheckSpec(
+            "contract_suite",
+            asset=key(r),
+            blocking=True,
+            description=f"The Great Expectations suite built from the data contract of {r}: every rule of the "
+            "contract (columns, key, foreign keys, row rules) judged with its severity and tolerance",
+            partitions_def=data_cuts,
+        )
         for r in contracts
     ]
     if layer == "raw":
@@ -61,12 +69,13 @@ def _suite_check(layer: str) -> dg.AssetChecksDefinition:
                     "Exposure-fusion prevalence band, driver co-alteration rarity, genes on the report panel, "
                     "known fusion partners"
                 ),
+                partitions_def=data_cuts,
             )
         )
 
     @dg.multi_asset_check(specs=specs, name=f"{layer}_quality", can_subset=False)
     def _check(context: dg.AssetCheckExecutionContext, study: StudyResource):  # type: ignore[no-untyped-def]
-        with study.connect() as con:
+        with explain_failures(), study.connect() as con:
             checks = check_layer(
                 con,
                 layer,

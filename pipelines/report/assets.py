@@ -4,7 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.common import key
+from pipelines.common import explain_failures, key
 from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource, code_version, package_versions
 from pipelines.survival.assets import SURVIVAL_MARTS
@@ -34,7 +34,7 @@ def study_report(context: dg.AssetExecutionContext, study: StudyResource) -> dg.
     docs = Path(study.gx_dir) / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
     out = study.report_path()
     delivery = ingest.delivery_for_cut(Path(study.landing_dir), study.data_cut)
-    with study.connect() as con:
+    with explain_failures(), study.connect() as con:
         provenance = report_provenance(
             con,
             spec,

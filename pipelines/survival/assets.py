@@ -3,7 +3,7 @@
 import dagster as dg
 import polars as pl
 
-from pipelines.common import key
+from pipelines.common import explain_failures, key
 from pipelines.common_io import image, preview, read, write
 from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource
@@ -36,7 +36,8 @@ def _inputs(study: StudyResource) -> dict[str, pl.DataFrame]:
 def survival(study: StudyResource):  # type: ignore[no-untyped-def]
     """KM per arm (delayed entry), Cox (Efron; Wald, LR and score tests) and diagnostics for each analysis."""
     spec = study.spec()
-    out = run_survival(spec, **_inputs(study))
+    with explain_failures():
+        out = run_survival(spec, **_inputs(study))
     frames = {
         "marts.km_curves": out.km_curves,
         "marts.risk_table": out.risk_table,
@@ -92,14 +93,15 @@ def hazard_ratio_robustness(study: StudyResource) -> dg.MaterializeResult:
     """The primary HR over many random exposed processing orders (the spec's robustness_match_orders)."""
     spec = study.spec()
     inputs = _inputs(study)
-    frame = robustness_over_match_orders(
-        spec,
-        cohort=inputs["cohort"],
-        time_axes=inputs["time_axes"],
-        scores=inputs["scores"],
-        n_orders=spec.survival.robustness_match_orders,
-        seed=spec.survival.robustness_seed,
-    )
+    with explain_failures():
+        frame = robustness_over_match_orders(
+            spec,
+            cohort=inputs["cohort"],
+            time_axes=inputs["time_axes"],
+            scores=inputs["scores"],
+            n_orders=spec.survival.robustness_match_orders,
+            seed=spec.survival.robustness_seed,
+        )
     meta = write(study, {"marts.hazard_ratio_robustness": frame}, spec_hash=spec.spec_hash)
     hr = frame["hr"].drop_nulls()
     stats = (

@@ -194,6 +194,40 @@ def test_failed_blocking_check_stops_the_run_and_names_table_rule_and_keys(study
     assert re.search(r"e\.g\. F[0-9A-F]{12}", run.stderr), "example keys are named"
     assert published.read_bytes() == published_before
     assert sorted(p.name for p in report_dir.iterdir()) == reports_before, "no report for the rejected cut"
+    _assert_checks_and_materializations_are_per_cut(study_run, good="2021-03-31", bad="2021-06-30")
+
+
+def _assert_checks_and_materializations_are_per_cut(study_run: Path, *, good: str, bad: str) -> None:
+    """After a good cut and a later failing one, each cut keeps its own check outcomes and materializations in the
+    Dagster instance (what the UI shows per partition): the good cut's checks still pass, the bad cut's fail, and
+    the good cut's assets are not headlined by the bad cut's failure."""
+    import dagster as dg
+
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("DAGSTER_HOME", str(study_run / "dagster_home"))
+        _assert_per_cut(dg.DagsterInstance.get(), good=good, bad=bad)
+
+
+def _assert_per_cut(instance: object, *, good: str, bad: str) -> None:
+    import dagster as dg
+    from dagster._core.event_api import PartitionKeyFilter  # the instance API the UI reads per partition
+
+    assert isinstance(instance, dg.DagsterInstance)
+    with instance:
+        storage = instance.event_log_storage
+        suite = dg.AssetCheckKey(dg.AssetKey(["raw", "demographics"]), "contract_suite")
+        outcome = {}
+        for cut in (good, bad):
+            records = storage.get_asset_check_execution_history(
+                suite, limit=1, partition_filter=PartitionKeyFilter(key=cut)
+            )
+            outcome[cut] = records[0].status.value if records else None
+        assert outcome == {good: "SUCCEEDED", bad: "FAILED"}
+        staging = dg.AssetKey(["staging", "demographics"])
+        assert instance.get_materialized_partitions(staging) >= {good}
+        assert bad not in instance.get_materialized_partitions(staging), "the failing cut stopped before staging"
+        latest_good = instance.get_latest_materialization_event(staging)
+        assert latest_good is not None and latest_good.dagster_event.partition == good
 
 
 def test_no_published_aggregate_shows_a_small_count(study_run: Path) -> None:

@@ -24,7 +24,7 @@ from rwe_cohorts.core.contracts import Contract
 from rwe_cohorts.core.warehouse import check_identifier
 
 LEDGER = "marts.study_runs"
-STATUSES = ("started", "succeeded", "failed", "interrupted")
+STATUSES = ("started", "succeeded", "failed", "interrupted", "removed")
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,32 @@ def record_published(con: duckdb.DuckDBPyConnection, run: PublishedRun) -> None:
     finish_run(
         con, run.run_id, "succeeded", is_published=True, mart_hashes=run.mart_hashes, finished_at=run.finished_at
     )
+
+
+def record_removal(con: duckdb.DuckDBPyConnection, data_cut_id: str, *, code_version: str, launched_by: str) -> str:
+    """A ledger row saying that data cut ``data_cut_id`` was removed (``status = 'removed'``): its publications
+    before this row no longer count (:data:`CURRENT_PUBLICATIONS`). Returns the row's id."""
+    now = _now()
+    row_id = f"removal-{data_cut_id}-{now:%Y%m%dT%H%M%S%f}"
+    con.execute(
+        f"insert into {LEDGER} (run_id, data_cut_id, study_id, spec_hash, spec_json, code_version, package_versions, "
+        "launched_by, started_at, finished_at, status, is_published) "
+        "values (?, ?, '-', '-', '{}', ?, '{}', ?, ?, ?, 'removed', false)",
+        [row_id, data_cut_id, code_version, launched_by, now, now],
+    )
+    return row_id
+
+
+CURRENT_PUBLICATIONS = f"""
+    select r.data_cut_id, r.data_cut_date, r.finished_at
+    from {LEDGER} as r
+    where r.is_published and r.status = 'succeeded'
+        and not exists (
+            select 1 from {LEDGER} as x
+            where x.data_cut_id = r.data_cut_id and x.status = 'removed' and x.finished_at >= r.finished_at
+        )
+"""
+"""Publications that still stand: succeeded, published runs not followed by a removal of their data cut."""
 
 
 def _now() -> dt.datetime:

@@ -230,6 +230,8 @@ def parse_spec(data: Any, source: str = "<data>") -> StudySpec:
 def load_spec(path: Path | str) -> StudySpec:
     """Load and validate a study spec YAML file."""
     path = Path(path)
+    if not path.is_file():
+        raise StudySpecError(str(path), ["<file>: no such file"])
     try:
         data = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as exc:

@@ -132,9 +132,10 @@ def check_cut_id(cut_id: str) -> str:
     return cut_id
 
 
-def _file_problems(folder: Path, entry: ManifestTable) -> tuple[Path | None, list[str]]:
-    """A manifest entry's file: inside the delivery folder, present, not empty, with the manifest's checksum. Returns
-    the path when the file can be read further (even with a checksum problem), and the problems."""
+def _file_problems(folder: Path, entry: ManifestTable, *, checksum: bool = True) -> tuple[Path | None, list[str]]:
+    """A manifest entry's file: inside the delivery folder, present, not empty, with the manifest's checksum (unless
+    ``checksum`` is off). Returns the path when the file can be read further (even with a checksum problem), and the
+    problems."""
     path = (folder / entry.file).resolve()
     if path.parent != folder:
         return None, [f"{entry.file}: path escapes the delivery folder"]
@@ -142,6 +143,8 @@ def _file_problems(folder: Path, entry: ManifestTable) -> tuple[Path | None, lis
         return None, [f"{entry.file}: file missing"]
     if path.stat().st_size == 0:
         return None, [f"{entry.file}: file is empty (0 bytes)"]
+    if not checksum:
+        return path, []
     digest = sha256_file(path)
     if digest != entry.sha256:
         return path, [f"{entry.file}: checksum {digest[:12]}... differs from manifest {entry.sha256[:12]}..."]
@@ -219,8 +222,9 @@ def _type_ok(contract_type: str, arrow_type: pa.DataType) -> bool:
     return any(pred(arrow_type) for pred in _ARROW_OK[contract_type])
 
 
-def verify_delivery(delivery: Delivery, contracts: Mapping[str, Contract]) -> None:
-    """Check every file of the delivery against the manifest and the ``raw`` contracts; raise listing all problems."""
+def verify_delivery(delivery: Delivery, contracts: Mapping[str, Contract], *, checksums: bool = True) -> None:
+    """Check every file of the delivery against the manifest and the ``raw`` contracts; raise listing all problems.
+    ``checksums=False`` skips reading whole files (the pre-flight's quick look: footers, row counts, columns)."""
     problems: list[str] = []
     folder = delivery.folder.resolve()
     by_table = {t.table: t for t in delivery.tables}
@@ -231,7 +235,7 @@ def verify_delivery(delivery: Delivery, contracts: Mapping[str, Contract]) -> No
         problems.append(f"{by_table[name].file}: table {name!r} has no data contract (unexpected table)")
     for name in sorted(set(expected) & set(by_table)):
         entry, contract = by_table[name], expected[name]
-        path, file_problems = _file_problems(folder, entry)
+        path, file_problems = _file_problems(folder, entry, checksum=checksums)
         problems += file_problems
         if path is None:
             continue

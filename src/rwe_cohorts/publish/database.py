@@ -14,8 +14,6 @@ by default the published file holds aggregates and QA results only.
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,9 +22,10 @@ import duckdb
 import polars as pl
 
 from rwe_cohorts.core.contracts import Contract
-from rwe_cohorts.core.ledger import LEDGER, PublishedRun, record_published
+from rwe_cohorts.core.ledger import CURRENT_PUBLICATIONS, LEDGER, PublishedRun, record_published
 from rwe_cohorts.core.suppression import DISPLAY_SUFFIX, suppress_frame
 from rwe_cohorts.core.warehouse import check_identifier
+from rwe_cohorts.publish.atomic import replaced_atomically
 
 PUBLISHED_SCHEMAS = ("marts", "qa")
 RESTRICTED = ("marts.analytic_cohort", "marts.propensity_scores", "marts.matched_cohort")
@@ -53,7 +52,7 @@ def _columns(con: duckdb.DuckDBPyConnection, catalog: str, relation: str) -> lis
     return [r[0] for r in rows]
 
 
-def _tables(con: duckdb.DuckDBPyConnection, catalog: str, schemas: Sequence[str]) -> list[str]:
+def tables_in(con: duckdb.DuckDBPyConnection, catalog: str, schemas: Sequence[str]) -> list[str]:
     found = con.execute(
         "select table_schema || '.' || table_name from information_schema.tables "
         "where table_catalog = ? and table_type = 'BASE TABLE' and list_contains(?, table_schema) order by 1",
@@ -70,7 +69,7 @@ def _describe(con: duckdb.DuckDBPyConnection, relation: str, contract: Contract 
     if contract is None:
         return
     con.execute(f"comment on table {relation} is {_quote(contract.description)}")
-    names = set(_columns(con, _catalog(con), relation))
+    names = set(_columns(con, catalog_name(con), relation))
     for column in contract.columns:
         if column.name in names and column.name != "data_cut_id":
             unit = f" [{column.unit}]" if column.unit else ""
@@ -91,12 +90,12 @@ def _describe(con: duckdb.DuckDBPyConnection, relation: str, contract: Contract 
                 )
 
 
-def _catalog(con: duckdb.DuckDBPyConnection) -> str:
+def catalog_name(con: duckdb.DuckDBPyConnection) -> str:
     row = con.execute("select current_database()").fetchone()
     return str(row[0]) if row else "memory"
 
 
-def _latest_views(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> None:
+def latest_views(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> None:
     """Schema ``latest``: one view per table, rows of the most recent published data cut only."""
     con.execute("drop schema if exists latest cascade")
     if LEDGER not in tables:
@@ -107,7 +106,7 @@ def _latest_views(con: duckdb.DuckDBPyConnection, tables: Sequence[str]) -> None
         raise ValueError(f"published tables share a name across schemas: {clash}; latest.<name> would be ambiguous")
     con.execute("create schema latest")
     latest = (
-        f"(select data_cut_id from {LEDGER} where is_published and status = 'succeeded' "
+        f"(select data_cut_id from ({CURRENT_PUBLICATIONS}) "
         "order by data_cut_date desc nulls last, finished_at desc limit 1)"
     )
     for relation in tables:
@@ -140,21 +139,14 @@ def publish(
     tables and this cut's rows per table.
     """
     target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    # Publishing runs under the run lock, so any temporary file here was left by a killed run: remove it.
-    for leftover in target.parent.glob(f".{target.name}.*.tmp*"):
-        leftover.unlink(missing_ok=True)
     rows: dict[str, int] = {}
-    try:
-        if target.exists():
-            shutil.copyfile(target, tmp)
+    with replaced_atomically(target) as tmp:
         con = duckdb.connect(str(tmp))
         try:
             con.execute("attach ? as src (read_only)", [str(warehouse_path)])
-            here = _catalog(con)
-            source = [t for t in _tables(con, "src", schemas) if include_restricted or t not in RESTRICTED]
-            existing = set(_tables(con, here, schemas))
+            here = catalog_name(con)
+            source = [t for t in tables_in(con, "src", schemas) if include_restricted or t not in RESTRICTED]
+            existing = set(tables_in(con, here, schemas))
             for schema in schemas:
                 con.execute(f"create schema if not exists {check_identifier(schema)}")
             con.execute("begin transaction")
@@ -189,27 +181,13 @@ def publish(
                 con.execute(f"delete from {relation} where data_cut_id = ?", [data_cut_id])
             if run is not None and LEDGER in source:
                 record_published(con, run)
-            _latest_views(con, _tables(con, here, schemas))
+            latest_views(con, tables_in(con, here, schemas))
             con.execute("commit")
             con.execute("detach src")
             con.execute("checkpoint")
         finally:
             con.close()
-        with tmp.open("rb") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-        _fsync_dir(target.parent)
-    finally:
-        tmp.unlink(missing_ok=True)
     return PublishResult(path=target, tables=tuple(rows), rows=rows)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def published_cuts(path: Path) -> list[tuple[str, str | None]]:
@@ -218,10 +196,10 @@ def published_cuts(path: Path) -> list[tuple[str, str | None]]:
         return []
     con = duckdb.connect(str(path), read_only=True)
     try:
-        if LEDGER not in _tables(con, _catalog(con), ["marts"]):
+        if LEDGER not in tables_in(con, catalog_name(con), ["marts"]):
             return []
         rows = con.execute(
-            f"select data_cut_id, cast(max(data_cut_date) as varchar) from {LEDGER} where is_published "
+            f"select data_cut_id, cast(max(data_cut_date) as varchar) from ({CURRENT_PUBLICATIONS}) "
             "group by 1 order by 2 nulls first, 1"
         ).fetchall()
     finally:
