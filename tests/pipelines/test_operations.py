@@ -209,7 +209,9 @@ def asset_graph_text() -> str:
         lines.append(f"asset {key.to_user_string()} [{node.group_name}; {partitioned}] <- {parents}")
     for check in sorted(graph.asset_check_keys, key=lambda c: (c.asset_key.to_user_string(), c.name)):
         spec = graph.get_check_spec(check)
-        lines.append(f"check {check.asset_key.to_user_string()}:{check.name}{' (blocking)' if spec.blocking else ''}")
+        partitioned = "data_cut" if spec.partitions_def is not None else "unpartitioned"
+        blocking = " (blocking)" if spec.blocking else ""
+        lines.append(f"check {check.asset_key.to_user_string()}:{check.name} [{partitioned}]{blocking}")
     for job in defs.resolve_all_job_defs():
         if not job.name.startswith("__"):
             lines.append(f"job {job.name}")
