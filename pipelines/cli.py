@@ -67,8 +67,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from pipelines.status import collect_status, format_status
+    from pipelines.status import collect_status, format_status, spec_warning
 
+    warning = spec_warning()
+    if warning:
+        print(warning, file=sys.stderr)
     print(format_status(collect_status()))
     return 0
 

@@ -30,6 +30,27 @@ class CutStatus:
     checks_failed_error: int
     checks_failed_warn: int
     published: bool
+    cause: str = ""  # why the last run failed: the first failed step's or blocking check's message
+
+
+def _cause(instance: dg.DagsterInstance, run_id: str) -> str:
+    """The first line of what stopped a failed run: a step failure's description (a rejected delivery names the
+    file and column), else the first failed ERROR check's summary."""
+    for record in instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.STEP_FAILURE).records:
+        event = record.event_log_entry.dagster_event
+        data = event.event_specific_data if event else None
+        failure = getattr(data, "user_failure_data", None)
+        error = getattr(data, "error", None)
+        text = failure.description if failure is not None and failure.description else (error.message if error else "")
+        if text and "Error occurred while executing" not in text:
+            return f"step {record.event_log_entry.step_key}: {text.strip().splitlines()[0]}"
+    for record in instance.get_records_for_run(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION).records:
+        event = record.event_log_entry.dagster_event
+        evaluation = event.event_specific_data if event else None
+        if evaluation is not None and not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:  # type: ignore[union-attr]
+            summary = evaluation.metadata.get("summary")  # type: ignore[union-attr]
+            return f"check {evaluation.check_name} failed: {summary.value if summary is not None else ''}"  # type: ignore[union-attr]
+    return "see the run in the Dagster UI"
 
 
 def _checks(instance: dg.DagsterInstance, run_id: str) -> tuple[int, int, int]:
@@ -79,6 +100,7 @@ def collect_status() -> list[CutStatus]:
                     checks_failed_error=error,
                     checks_failed_warn=warn,
                     published=cut in published,
+                    cause=_cause(instance, run.run_id) if run and run.status == dg.DagsterRunStatus.FAILURE else "",
                 )
             )
         for folder, problems in sorted(scan.incomplete.items()):
@@ -98,8 +120,20 @@ def collect_status() -> list[CutStatus]:
     return out
 
 
+def spec_warning() -> str | None:
+    """A warning line when the configured study spec (``RWE_STUDY_SPEC``) is invalid: every run would be refused."""
+    from rwe_cohorts.core.spec import StudySpecError, load_spec
+
+    path = study_resource_from_env().spec_path
+    try:
+        load_spec(path)
+    except StudySpecError as exc:
+        return f"warning: the configured study spec is invalid, so no run can start until it is fixed: {exc}"
+    return None
+
+
 def format_status(rows: list[CutStatus]) -> str:
-    header = ("data cut", "delivery", "last run", "status", "started", "checks ok/error/warn", "published")
+    header = ("data cut", "delivery", "last run", "status", "started", "checks pass/warn/fail", "published")
     body = [
         (
             r.data_cut_id,
@@ -107,7 +141,7 @@ def format_status(rows: list[CutStatus]) -> str:
             r.last_run_id[:8],
             r.last_run_status,
             r.last_run_started,
-            f"{r.checks_passed}/{r.checks_failed_error}/{r.checks_failed_warn}" if r.last_run_id else "",
+            f"{r.checks_passed}/{r.checks_failed_warn}/{r.checks_failed_error}" if r.last_run_id else "",
             "yes" if r.published else "no",
         )
         for r in rows
@@ -116,4 +150,9 @@ def format_status(rows: list[CutStatus]) -> str:
         return "no data cuts: no delivery in the landing area and none registered"
     widths = [max(len(str(x)) for x in col) for col in zip(header, *body, strict=False)]
     lines = ["  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in (header, *body)]
-    return "\n".join(lines)
+    causes = [f"  {r.data_cut_id}: {r.cause}" for r in rows if r.cause]
+    legend = (
+        "checks: the run's Dagster asset checks (one per table's data-quality suite, the genomics check, the two "
+        "cohort checks, the balance check); fail = failed at ERROR severity (blocking), warn = failed at WARN"
+    )
+    return "\n".join([*lines, *(["why the last run failed:", *causes] if causes else []), legend])

@@ -1,15 +1,15 @@
--- Data-quality summary of the latest published data cut: checks and failures per table, failed rules named.
--- One row per table checked (raw and staging layers) in the published run: checks run, failed checks of severity
--- error (blocking) and warn (reported), and each failed rule with its failing rows as published ("<11" when
--- small-cell suppressed). Tables with failures first. Example keys are withheld here: see docs/qa.md.
+-- Data-quality summary of the latest published data cut: rules and failures per table, failed rules named.
+-- One row per table checked (raw and staging layers, one Dagster check each) in the published run: rules evaluated
+-- (one expectation each, as the Data Docs list them), failed rules of severity error (blocking) and warn
+-- (reported), and each failed rule with its failing rows as published ("<11" when small-cell suppressed). Tables with failures first. Example keys are withheld here: see docs/qa.md.
 -- Run: duckdb -readonly data/analytics.duckdb < docs/queries/qa_summary.sql
 select
     s.data_cut_id,
     s.run_id,
     s.relation,
-    cast(sum(s.n_checks) as bigint) as checks,
-    cast(coalesce(sum(s.n_failed) filter (where s.severity = 'error'), 0) as bigint) as failed_error,
-    cast(coalesce(sum(s.n_failed) filter (where s.severity <> 'error'), 0) as bigint) as failed_warn,
+    cast(sum(s.n_checks) as bigint) as rules,
+    cast(coalesce(sum(s.n_failed) filter (where s.severity = 'error'), 0) as bigint) as rules_failed_error,
+    cast(coalesce(sum(s.n_failed) filter (where s.severity <> 'error'), 0) as bigint) as rules_failed_warn,
     any_value(f.failed_rules) as failed_rules
 from latest.qa_summary as s
 left join (
@@ -32,4 +32,4 @@ where s.run_id = (
     limit 1
 )
 group by s.data_cut_id, s.run_id, s.relation
-order by failed_error desc, failed_warn desc, s.relation
+order by rules_failed_error desc, rules_failed_warn desc, s.relation

@@ -25,8 +25,9 @@ def attrition_counts_never_rise(study: StudyResource) -> dg.AssetCheckResult:
 )
 def analytic_cohort_invariants_check(study: StudyResource) -> dg.AssetCheckResult:
     """One row per patient, entry >= 0, exit > entry, both arms present; death dates reconciled, counted per arm."""
+    arms = study.spec().arms
     with study.connect() as con:
-        found = analytic_cohort_invariants(con)
+        found = analytic_cohort_invariants(con, exposed=arms.exposed, comparator=arms.comparator)
     return dg.AssetCheckResult(
         passed=not found.problems,
         severity=dg.AssetCheckSeverity.ERROR,

@@ -14,6 +14,7 @@ import dagster as dg
 from pipelines.jobs import study_job
 from pipelines.partitions import DATA_CUTS, data_cuts
 from pipelines.resources import StudyResource
+from rwe_cohorts.core.spec import StudySpecError
 from rwe_cohorts.ingest.delivery import scan_landing
 
 
@@ -43,6 +44,10 @@ def landing_sensor(context: dg.SensorEvaluationContext, study: StudyResource) ->
         return dg.SkipReason(
             f"no new complete delivery in {study.landing_dir}" + (f"; waiting for {waiting}" if waiting else "")
         )
+    try:
+        study.spec()
+    except StudySpecError as exc:  # a run would fail at once: launch nothing, say why (the deliveries stay new)
+        return dg.SkipReason(f"{len(new)} new delivery(ies) not started: {exc}")
     return dg.SensorResult(
         run_requests=[
             dg.RunRequest(partition_key=d.data_cut_id, run_key=f"{d.data_cut_id}:{d.manifest_sha256[:16]}") for d in new

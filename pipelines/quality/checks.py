@@ -35,11 +35,11 @@ def _result(
         passed=not failed,
         severity=dg.AssetCheckSeverity.ERROR if errors else dg.AssetCheckSeverity.WARN,
         metadata={
-            "summary": f"{relation}: {len(failed)} of {len(outcomes)} checks failed"
+            "summary": f"{relation}: {len(failed)} of {len(outcomes)} rules failed"
             + (": " + "; ".join(lines[:5]) if lines else ""),
-            "checks": len(outcomes),
-            "failed_error": len(errors),
-            "failed_warn": len(failed) - len(errors),
+            "rules": len(outcomes),
+            "rules_failed_error": len(errors),
+            "rules_failed_warn": len(failed) - len(errors),
             "failures": dg.MetadataValue.md("\n".join(f"- {line}" for line in lines) or "none"),
             "data_docs": dg.MetadataValue.path(str(docs)),
         },

@@ -88,9 +88,9 @@ EXPECTED_COLUMNS: dict[str, list[str]] = {
         "data_cut_id",
         "run_id",
         "relation",
-        "checks",
-        "failed_error",
-        "failed_warn",
+        "rules",
+        "rules_failed_error",
+        "rules_failed_warn",
         "failed_rules",
     ],
     "row_count_drift": [

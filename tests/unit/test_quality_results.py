@@ -83,7 +83,7 @@ def test_expectation_results_frame_schema(con: duckdb.DuckDBPyConnection, gx_con
     assert summary.columns == ["relation", "tag", "severity", "n_checks", "n_failed"]
     assert summary.filter(pl.col("n_failed") > 0).rows() == [("raw.ecog", "plausibility", "error", 2, 1)]
     text = qa_summary_text(validations)
-    assert text.startswith(f"1 of {frame.height} checks failed: raw.ecog plausibility (error) 1")
+    assert text.startswith(f"1 of {frame.height} rules failed: raw.ecog plausibility (error) 1")
     assert qa_summary_text(validations[1:]).startswith("all ")
 
 

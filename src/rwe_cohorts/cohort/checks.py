@@ -37,25 +37,44 @@ class CohortInvariants:
     duplicates: int
     negative_entry: int
     exit_not_after_entry: int
-    arms: int
+    patients_per_arm: dict[str, int]
+    expected_arms: tuple[str, str]  # (exposed, comparator) labels from the spec
     reconciled: dict[str, dict[str, int]]
 
     @property
+    def arms(self) -> int:
+        return len(self.patients_per_arm)
+
+    @property
     def problems(self) -> list[str]:
-        """Each violated invariant as a phrase (empty when the cohort is sound)."""
+        """Each violated invariant as a phrase (empty when the cohort is sound); an empty arm is named by its label."""
         counted = (
             (self.duplicates, "duplicate patients"),
             (self.negative_entry, "negative entries"),
             (self.exit_not_after_entry, "exit <= entry"),
         )
         problems = [f"{n} {what}" for n, what in counted if n]
-        if self.arms < 2:
-            problems.append(f"only {self.arms} arm(s) among eligible patients")
+        total = sum(self.patients_per_arm.values())
+        for arm, role in zip(self.expected_arms, ("exposed", "comparator"), strict=True):
+            if not self.patients_per_arm.get(arm):
+                problems.append(
+                    f"no {arm} patient ({role} arm) is among the {total:,} eligible patients: the study compares two "
+                    "arms, so it cannot go on with this delivery"
+                )
         return problems
 
 
-def analytic_cohort_invariants(con: duckdb.DuckDBPyConnection) -> CohortInvariants:
-    """The invariants of ``marts.analytic_cohort`` (and the reconciled deaths per arm)."""
+def analytic_cohort_invariants(con: duckdb.DuckDBPyConnection, *, exposed: str, comparator: str) -> CohortInvariants:
+    """The invariants of ``marts.analytic_cohort`` (and the reconciled deaths per arm); ``exposed`` and
+    ``comparator`` are the spec's arm labels."""
     rows = _rows(con, "analytic_cohort_invariants")
-    duplicates, negative_entry, exit_not_after_entry, arms = rows[0] if rows else (0, 0, 0, 0)
-    return CohortInvariants(duplicates, negative_entry, exit_not_after_entry, arms, reconciled_deaths(con))
+    duplicates, negative_entry, exit_not_after_entry, arms = rows[0] if rows else (0, 0, 0, [])
+    per_arm = {str(a["arm"]): int(a["patients"]) for a in arms or []}
+    return CohortInvariants(
+        int(duplicates or 0),
+        int(negative_entry or 0),
+        int(exit_not_after_entry or 0),
+        per_arm,
+        (exposed, comparator),
+        reconciled_deaths(con),
+    )

@@ -38,6 +38,8 @@ from rwe_cohorts.quality.suites import CheckSpec
 SQL_DIR = Path(__file__).parent / "sql"
 FUSION_PARTNERS_FILE = Path(__file__).parent / "reference" / "fusion_partners.txt"
 RELATION = "raw.genomic_alterations"
+GENOMICS_CHECK = "genomic_plausibility"  # the one Dagster check these rules report through
+GENOMICS_RULES = tuple(sorted(p.stem for p in SQL_DIR.glob("*.sql")))  # one rule per query, named after it
 NTRK_GENES: tuple[str, ...] = ("NTRK1", "NTRK2", "NTRK3")
 CANONICAL_DRIVERS: tuple[str, ...] = ("ALK", "BRAF", "EGFR", "ERBB2", "KRAS", "ROS1", "MET", "RET")
 

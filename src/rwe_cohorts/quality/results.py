@@ -104,13 +104,14 @@ def qa_summary(outcomes: Iterable[ExpectationOutcome | RelationValidation]) -> p
 def qa_summary_text(outcomes: Iterable[ExpectationOutcome | RelationValidation]) -> str:
     """One line for logs and run metadata.
 
-    Example: ``"3 of 120 checks failed: raw.visits plausibility (error) 2, raw.demographics conformance (warn) 1"``.
+    Counts rules (one expectation each), not Dagster checks. Example:
+    ``"3 of 120 rules failed: raw.visits plausibility (error) 2, raw.demographics conformance (warn) 1"``.
     """
     items = flatten(outcomes)
     summary = qa_summary(items).filter(pl.col("n_failed") > 0)
     n_failed = sum(not o.passed for o in items)
     if n_failed == 0:
-        return f"all {len(items)} checks passed"
+        return f"all {len(items)} rules passed"
     parts = [f"{r['relation']} {r['tag']} ({r['severity']}) {r['n_failed']}" for r in summary.iter_rows(named=True)]
-    noun = "check" if len(items) == 1 else "checks"
+    noun = "rule" if len(items) == 1 else "rules"
     return f"{n_failed} of {len(items)} {noun} failed: " + ", ".join(parts)

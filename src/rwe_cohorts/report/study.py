@@ -33,13 +33,13 @@ from rwe_cohorts.report.published import (
     published_source,
     risk_table,
 )
+from rwe_cohorts.report.quality import quality_section, study_checks
 from rwe_cohorts.report.render import Figure, Section, frame_table, render
 from rwe_cohorts.report.tables import (
     attrition_steps,
     diagnostics_table,
     hazard_ratio_table,
     landmarks_table,
-    quality_summary,
     robustness_table,
     spec_summary,
     survival_summary_table,
@@ -208,7 +208,9 @@ def build_report(
             "Data quality (latest run)",
             "data-quality",
             "data_quality.html.j2",
-            quality_summary(_maybe(con, "qa.expectation_results"), data_docs_href, data_cut_id),
+            quality_section(
+                _maybe(con, "qa.expectation_results"), data_docs_href, data_cut_id, study_checks(con, spec)
+            ),
         ),
     ]
     return render(

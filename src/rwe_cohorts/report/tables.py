@@ -229,39 +229,6 @@ def diagnostics_table(
     return frame_table(pl.DataFrame(rows), status_columns=("status",), table_id="diagnostics-table")
 
 
-def quality_summary(qa: pl.DataFrame | None, data_docs_href: str | None, data_cut_id: str) -> dict[str, Any]:
-    """Checks and failures per relation, tag and severity for the latest quality run of this data cut, the failed
-    rules by name, and the link to the Great Expectations Data Docs (the data-quality section's data)."""
-    out: dict[str, Any] = {"data_docs_href": data_docs_href, "run_id": None}
-    if qa is None or qa.is_empty():
-        return out
-    cut = qa.filter(pl.col("data_cut_id") == data_cut_id) if "data_cut_id" in qa.columns else qa
-    cut = cut if cut.height else qa
-    latest = cut.group_by("run_id").agg(pl.col("evaluated_at").max()).sort("evaluated_at")["run_id"][-1]
-    run = cut.filter(pl.col("run_id") == latest)
-    by = (
-        run.group_by("relation")
-        .agg(
-            pl.len().alias("checks"),
-            pl.col("tag").unique().sort().str.join(", ").alias("tags"),
-            (~pl.col("passed") & (pl.col("severity") == "error")).sum().alias("failed (error)"),
-            (~pl.col("passed") & (pl.col("severity") != "error")).sum().alias("failed (warn)"),
-        )
-        .sort("relation")
-    )
-    failed = run.filter(~pl.col("passed")).select("relation", "rule", "severity", "unexpected_count")
-    verdict = "pass" if failed.height == 0 else "warn" if (failed["severity"] != "error").all() else "fail"
-    out.update(
-        run_id=str(latest),
-        checks=run.height,
-        failed=failed.height,
-        verdict=verdict,
-        summary=frame_table(by, table_id="quality-summary"),
-        failed_checks=frame_table(failed, count_columns=("unexpected_count",)) if failed.height else None,
-    )
-    return out
-
-
 def robustness_table(robust: pl.DataFrame | None) -> Table | None:
     if robust is None or not robust["hr"].drop_nulls().len():
         return None
