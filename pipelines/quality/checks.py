@@ -18,14 +18,22 @@ from pipelines.resources import StudyResource
 from rwe_cohorts.core.contracts import Contract, load_contracts
 from rwe_cohorts.core.warehouse import CONTRACTS_ROOT
 from rwe_cohorts.quality import ExpectationOutcome, GXContext
+from rwe_cohorts.quality.data_docs import validation_pages
+from rwe_cohorts.quality.genomics import GENOMICS_CHECK as GENOMICS
+from rwe_cohorts.quality.genomics import GENOMICS_RULES
 from rwe_cohorts.quality.study import check_layer, failure_line
-
-GENOMICS = "genomic_plausibility"
 
 
 def _result(
-    relation: str, check: str, outcomes: list[ExpectationOutcome], docs: Path, contract: Contract | None = None
+    relation: str,
+    check: str,
+    outcomes: list[ExpectationOutcome],
+    docs: Path,
+    pages: list[Path],
+    contract: Contract | None = None,
 ) -> dg.AssetCheckResult:
+    """One Dagster check result; ``pages`` are the check's own validation pages in the Data Docs (``data_docs``
+    links the first, so the link opens this check's validation, not the index)."""
     failed = [o for o in outcomes if not o.passed]
     errors = [o for o in failed if o.severity == "error"]
     lines = [failure_line(o, contract) for o in failed]
@@ -41,7 +49,9 @@ def _result(
             "rules_failed_error": len(errors),
             "rules_failed_warn": len(failed) - len(errors),
             "failures": dg.MetadataValue.md("\n".join(f"- {line}" for line in lines) or "none"),
-            "data_docs": dg.MetadataValue.path(str(docs)),
+            "data_docs": dg.MetadataValue.path(str(pages[0] if pages else docs)),
+            "data_docs_index": dg.MetadataValue.path(str(docs)),
+            "data_docs_restricted": "the Data Docs show example patient keys of failing rows: QA staff only",
         },
     )
 
@@ -86,12 +96,15 @@ def _suite_check(layer: str) -> dg.AssetChecksDefinition:
                 contracts=contracts,
             )
         context.log.info(f"{layer} quality: {checks.summary}; Data Docs: {checks.data_docs}")
+        site, run_id, cut = checks.data_docs.parent, context.run.run_id, checks.data_cut_id
         for v in checks.validations:
             outcomes = checks.table_outcomes(v)
-            yield _result(v.relation, "contract_suite", outcomes, checks.data_docs, contracts.get(v.relation))
+            pages = validation_pages(site, v.relation, cut, run_id)
+            yield _result(v.relation, "contract_suite", outcomes, checks.data_docs, pages, contracts.get(v.relation))
         if layer == "raw":
             contract = contracts.get("raw.genomic_alterations")
-            yield _result("raw.genomic_alterations", GENOMICS, checks.genomics, checks.data_docs, contract)
+            pages = [p for rule in GENOMICS_RULES for p in validation_pages(site, f"genomics.{rule}", cut, run_id)]
+            yield _result("raw.genomic_alterations", GENOMICS, checks.genomics, checks.data_docs, pages, contract)
 
     return _check
 

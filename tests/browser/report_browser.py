@@ -41,6 +41,7 @@ class PageReport:
     broken_images: list[str] = field(default_factory=list)
     screenshot: Path | None = None
     browser_version: str = ""
+    evaluated: object = None  # what ``evaluate`` returned, once the page and its fonts had loaded
 
     @property
     def problems(self) -> list[str]:
@@ -66,8 +67,10 @@ def inspect_page(
     screenshot: Path,
     chromium: str,
     timeout_ms: int = 30_000,
+    evaluate: str | None = None,
 ) -> PageReport:
-    """Load ``html_file`` offline in headless Chromium; check each id is visible; write a full-page screenshot."""
+    """Load ``html_file`` offline in headless Chromium; check each id is visible; write a full-page screenshot; with
+    ``evaluate`` (a JavaScript function), run it once the page and its fonts have loaded and keep its result."""
     from playwright.sync_api import ConsoleMessage, Request, Route, sync_playwright
 
     report = PageReport()
@@ -104,6 +107,9 @@ def inspect_page(
                 report.visible[element_id] = bool(locator.count() == 1 and locator.is_visible() and box)
                 report.visible[element_id] &= bool(box and box["width"] > 0 and box["height"] > 0)
             report.broken_images = page.evaluate(_BROKEN_IMAGES_JS)
+            if evaluate is not None:
+                page.evaluate("() => document.fonts.ready.then(() => true)")
+                report.evaluated = page.evaluate(evaluate)
             screenshot.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(screenshot), full_page=True)
             report.screenshot = screenshot

@@ -216,13 +216,19 @@ def _assert_per_cut(instance: object, *, good: str, bad: str) -> None:
     with instance:
         storage = instance.event_log_storage
         suite = dg.AssetCheckKey(dg.AssetKey(["raw", "demographics"]), "contract_suite")
-        outcome = {}
+        outcome, pages = {}, {}
         for cut in (good, bad):
             records = storage.get_asset_check_execution_history(
                 suite, limit=1, partition_filter=PartitionKeyFilter(key=cut)
             )
             outcome[cut] = records[0].status.value if records else None
+            event = records[0].event.dagster_event if records and records[0].event else None
+            metadata = event.event_specific_data.metadata if event else {}
+            pages[cut] = Path(str(metadata["data_docs"].value)) if "data_docs" in metadata else None
         assert outcome == {good: "SUCCEEDED", bad: "FAILED"}
+        for cut, page in pages.items():  # each check links its own validation page, not the Data Docs index
+            assert page is not None and page.is_file(), (cut, page)
+            assert f"validations/raw/demographics/{cut}__" in str(page), page
         staging = dg.AssetKey(["staging", "demographics"])
         assert instance.get_materialized_partitions(staging) >= {good}
         assert bad not in instance.get_materialized_partitions(staging), "the failing cut stopped before staging"

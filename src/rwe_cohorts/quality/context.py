@@ -20,6 +20,7 @@ from urllib.parse import unquote, urlparse
 import pandas as pd
 
 from rwe_cohorts.quality._gx import ExpectationSuiteValidationResult, disable_batch_fingerprint, gx
+from rwe_cohorts.quality.data_docs import localize
 
 DATASOURCE = "rwe_cohorts_frames"
 BATCH_DEFINITION = "whole_frame"
@@ -190,4 +191,6 @@ class GXContext:
         sites = self._context.build_data_docs(resource_identifiers=keys or None)
         self._pending.clear()
         url = sites.get("local_site") or next(iter(sites.values()))
-        return Path(unquote(urlparse(url).path))
+        index = Path(unquote(urlparse(url).path))
+        localize(index.parent)  # offline: the pages load the vendored scripts and styles, not public CDNs
+        return index
