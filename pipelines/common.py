@@ -4,14 +4,18 @@ transient I/O errors, and library errors reported as the step's failure (cause f
 from __future__ import annotations
 
 import errno
+import math
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 
 import dagster as dg
 import duckdb
 
-from rwe_cohorts.core.warehouse import TableInfo
+from rwe_cohorts.core.contracts import Contract, load_contracts
+from rwe_cohorts.core.warehouse import CONTRACTS_ROOT, TableInfo
+from rwe_cohorts.publish.database import RESTRICTED
 
 _RELATION = re.compile(r"\b(raw|staging|intermediate|marts|qa)\.([a-z_][a-z0-9_]*)\b")
 
@@ -27,10 +31,37 @@ def sql_dependencies(sql: str, exclude: str) -> list[str]:
     return sorted(found - {exclude})
 
 
+@cache
+def _contracts() -> dict[str, Contract]:
+    return load_contracts(CONTRACTS_ROOT)
+
+
+def describe(relation: str) -> str:
+    """The asset description: the table's contract description and grain (every table has a contract)."""
+    contract = _contracts().get(relation)
+    if contract is None:
+        return relation
+    restricted = " Restricted: patient-level rows." if relation in RESTRICTED else ""
+    return f"{contract.description} Grain: {contract.grain}.{restricted}"
+
+
+def display(value: object) -> object:
+    """A number as the UI should show it: floats to 4 significant digits (full precision stays in the marts)."""
+    if isinstance(value, float) and math.isfinite(value):
+        return float(f"{value:.4g}")
+    return value
+
+
 def table_metadata(info: TableInfo, **extra: object) -> dict[str, object]:
-    """Row count and column schema of a table: aggregate facts only, never patient rows."""
-    schema = dg.TableSchema(columns=[dg.TableColumn(name=c, type=t) for c, t in info.columns])
-    return {"dagster/row_count": info.rows, "dagster/column_schema": schema, "relation": info.relation, **extra}
+    """Row count and column schema of a table (with each column's description from the table's contract):
+    aggregate facts only, never patient rows. Float values in ``extra`` are rounded for display."""
+    contract = _contracts().get(info.relation)
+    described = {c.name: c.description for c in contract.columns} if contract else {}
+    schema = dg.TableSchema(
+        columns=[dg.TableColumn(name=c, type=t, description=described.get(c)) for c, t in info.columns]
+    )
+    shown = {k: display(v) for k, v in extra.items()}
+    return {"dagster/row_count": info.rows, "dagster/column_schema": schema, "relation": info.relation, **shown}
 
 
 TRANSIENT_ERRNOS = {errno.EAGAIN, errno.EBUSY, errno.EIO, errno.ESTALE, errno.ETIMEDOUT, errno.ENOLCK}

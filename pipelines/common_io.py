@@ -9,7 +9,7 @@ from pipelines.common import table_metadata
 from pipelines.resources import StudyResource
 from rwe_cohorts.core import warehouse
 from rwe_cohorts.core.contracts import load_contracts
-from rwe_cohorts.report.formatting import suppress
+from rwe_cohorts.report.formatting import count_text
 
 
 def read(study: StudyResource, relation: str) -> pl.DataFrame:
@@ -41,7 +41,7 @@ def preview(
 
     def cell(column: str, value: object) -> str:
         if column in counts:
-            return suppress(value, min_cell)
+            return count_text(value, min_cell)
         if isinstance(value, float):
             return f"{value:.3g}"
         return "" if value is None else str(value)

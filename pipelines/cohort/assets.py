@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipelines.common import key, sql_dependencies, table_metadata
+from pipelines.common import describe, key, sql_dependencies, table_metadata
 from pipelines.common_io import preview
 from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource
@@ -40,7 +40,8 @@ def sql_asset(relation: str, group: str) -> dg.AssetsDefinition:
         deps=[key(d) for d in deps],
         group_name=group,
         partitions_def=data_cuts,
-        description=f"{relation} (sql/{relation.replace('.', '/')}.sql)",
+        description=f"{describe(relation)} Built by sql/{relation.replace('.', '/')}.sql.",
+        kinds={"duckdb", "sql"},
     )
     def _asset(study: StudyResource) -> dg.MaterializeResult:
         spec = study.spec()

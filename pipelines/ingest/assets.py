@@ -4,7 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.common import explain_failures, key, retry_transient_io, sql_dependencies, table_metadata
+from pipelines.common import describe, explain_failures, key, retry_transient_io, sql_dependencies, table_metadata
 from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource
 from rwe_cohorts.core.warehouse import materialize_model, model_path, table_info
@@ -13,8 +13,10 @@ from rwe_cohorts.ingest.study import land_data_cut
 
 
 @dg.multi_asset(
-    specs=[dg.AssetSpec(key(f"raw.{t}"), group_name="ingest", description=f"raw.{t} as delivered") for t in RAW_TABLES]
-    + [dg.AssetSpec(key("raw.load_log"), group_name="ingest", description="Load metadata of the landed delivery")],
+    specs=[
+        dg.AssetSpec(key(r), group_name="ingest", description=describe(r), kinds={"parquet", "duckdb"})
+        for r in (*(f"raw.{t}" for t in RAW_TABLES), "raw.load_log")
+    ],
     can_subset=False,
     partitions_def=data_cuts,
 )
@@ -40,7 +42,8 @@ def _staging_asset(relation: str) -> dg.AssetsDefinition:
         deps=[key(d) for d in deps],
         group_name="ingest",
         partitions_def=data_cuts,
-        description=f"{relation}: renamed, cast and normalised (sql/{relation.replace('.', '/')}.sql)",
+        description=f"{describe(relation)} Renamed, cast and normalised by sql/{relation.replace('.', '/')}.sql.",
+        kinds={"duckdb", "sql"},
     )
     def _asset(study: StudyResource) -> dg.MaterializeResult:
         with study.connect() as con:

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from pipelines.common import explain_failures, key
+from pipelines.common import describe, display, explain_failures, key
 from pipelines.common_io import image, read, write
 from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource
@@ -20,7 +20,16 @@ MATCHING_MARTS = (
 
 
 @dg.multi_asset(
-    specs=[dg.AssetSpec(key(r), group_name="matching", deps=[key("marts.analytic_cohort")]) for r in MATCHING_MARTS],
+    specs=[
+        dg.AssetSpec(
+            key(r),
+            group_name="matching",
+            deps=[key("marts.analytic_cohort")],
+            description=describe(r),
+            kinds={"python", "duckdb"},
+        )
+        for r in MATCHING_MARTS
+    ],
     can_subset=False,
     partitions_def=data_cuts,
 )
@@ -63,4 +72,5 @@ def matching(context: dg.AssetExecutionContext, study: StudyResource):  # type: 
         },
     }
     for relation in MATCHING_MARTS:
-        yield dg.MaterializeResult(asset_key=key(relation), metadata={**meta[relation], **extra.get(relation, {})})
+        shown = {k: display(v) for k, v in extra.get(relation, {}).items()}
+        yield dg.MaterializeResult(asset_key=key(relation), metadata={**meta[relation], **shown})

@@ -15,6 +15,9 @@ from rwe_cohorts.publish.study import publish_data_cut
 @dg.asset(
     key=key("published.analytics_database"),
     group_name="publish",
+    description="The analysts' database (data/analytics.duckdb): every published data cut's marts and QA results, "
+    "aggregates only with small counts suppressed, replaced atomically; schema latest holds the newest cut.",
+    kinds={"duckdb"},
     deps=[key("reports.study_report")],
     partitions_def=data_cuts,
 )

@@ -25,6 +25,10 @@ REPORT_INPUTS = (
 @dg.asset(
     key=key("reports.study_report"),
     group_name="report",
+    description="The study report of the data cut: one self-contained HTML file (aggregates only, small counts "
+    "suppressed): design, reproduction vs published, attrition, Table 1, balance, survival, hazard ratios, "
+    "diagnostics, data quality, provenance.",
+    kinds={"html", "python"},
     deps=[key(r) for r in REPORT_INPUTS],
     partitions_def=data_cuts,
 )

@@ -3,7 +3,7 @@
 import dagster as dg
 import polars as pl
 
-from pipelines.common import explain_failures, key
+from pipelines.common import describe, display, explain_failures, key
 from pipelines.common_io import image, preview, read, write
 from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource
@@ -29,7 +29,16 @@ def _inputs(study: StudyResource) -> dict[str, pl.DataFrame]:
 
 
 @dg.multi_asset(
-    specs=[dg.AssetSpec(key(r), group_name="survival", deps=[key(i) for i in INPUTS]) for r in SURVIVAL_MARTS],
+    specs=[
+        dg.AssetSpec(
+            key(r),
+            group_name="survival",
+            deps=[key(i) for i in INPUTS],
+            description=describe(r),
+            kinds={"python", "duckdb"},
+        )
+        for r in SURVIVAL_MARTS
+    ],
     can_subset=False,
     partitions_def=data_cuts,
 )
@@ -80,7 +89,8 @@ def survival(study: StudyResource):  # type: ignore[no-untyped-def]
         },
     }
     for relation in SURVIVAL_MARTS:
-        yield dg.MaterializeResult(asset_key=key(relation), metadata={**meta[relation], **extra.get(relation, {})})
+        shown = {k: display(v) for k, v in extra.get(relation, {}).items()}
+        yield dg.MaterializeResult(asset_key=key(relation), metadata={**meta[relation], **shown})
 
 
 @dg.asset(
@@ -88,6 +98,8 @@ def survival(study: StudyResource):  # type: ignore[no-untyped-def]
     group_name="survival",
     deps=[key(i) for i in INPUTS],
     partitions_def=data_cuts,
+    description=describe("marts.hazard_ratio_robustness"),
+    kinds={"python", "duckdb"},
 )
 def hazard_ratio_robustness(study: StudyResource) -> dg.MaterializeResult:
     """The primary HR over many random exposed processing orders (the spec's robustness_match_orders)."""
@@ -105,7 +117,11 @@ def hazard_ratio_robustness(study: StudyResource) -> dg.MaterializeResult:
     meta = write(study, {"marts.hazard_ratio_robustness": frame}, spec_hash=spec.spec_hash)
     hr = frame["hr"].drop_nulls()
     stats = (
-        {"hr_median": float(hr.median()), "hr_p025": float(hr.quantile(0.025)), "hr_p975": float(hr.quantile(0.975))}  # type: ignore[arg-type]
+        {
+            "hr_median": display(float(hr.median())),  # type: ignore[arg-type]
+            "hr_p025": display(float(hr.quantile(0.025))),  # type: ignore[arg-type]
+            "hr_p975": display(float(hr.quantile(0.975))),  # type: ignore[arg-type]
+        }
         if hr.len()
         else {}
     )

@@ -38,10 +38,13 @@ def count_text(value: Any, min_cell: int) -> str:
 
 
 def fmt(value: Any, digits: int = 3) -> str:
-    """A number for display: ``digits`` decimals with trailing zeros dropped, thousands separated, significant
-    digits below 0.001, ``-`` for None / NaN; anything else as ``str``."""
+    """A number for display: integers thousands separated (``24,917``, as counts are everywhere in the report),
+    floats to ``digits`` decimals with trailing zeros dropped, thousands separated, significant digits below 0.001,
+    ``-`` for None / NaN; anything else as ``str``."""
     if value is None:
         return "-"
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return f"{int(value):,}"
     if isinstance(value, float):
         if not math.isfinite(value):
             return "-" if math.isnan(value) else str(value)

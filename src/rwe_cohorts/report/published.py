@@ -14,7 +14,7 @@ from typing import Any
 import polars as pl
 
 from rwe_cohorts.core.spec import StudySpec
-from rwe_cohorts.report.formatting import count_text, estimate_ci, suppress
+from rwe_cohorts.report.formatting import count_text, estimate_ci
 from rwe_cohorts.report.plots import PublishedHazardRatio
 from rwe_cohorts.report.render import Cell, Row, Table
 
@@ -146,7 +146,7 @@ def risk_table(spec: StudySpec, risk: pl.DataFrame, *, analysis: str = "primary"
     body = []
     for arm_key, label in (("exposed", spec.arms.exposed), ("comparator", spec.arms.comparator)):
         ours = dict(rows.filter(pl.col("arm") == label).select("time_months", "n_at_risk").iter_rows())
-        cells = [Cell(f"{label} (reproduction)"), *(Cell(suppress(ours.get(m), mc), "count") for m in months)]
+        cells = [Cell(f"{label} (reproduction)"), *(Cell(count_text(ours.get(m), mc), "count") for m in months)]
         body.append(Row(cells, "reproduction"))
         published = pub.get(f"at_risk_{arm_key}")
         if same_months and isinstance(published, list) and len(published) == len(months):
@@ -155,7 +155,9 @@ def risk_table(spec: StudySpec, risk: pl.DataFrame, *, analysis: str = "primary"
         ["arm", *(f"{m:g}" for m in months)],
         body,
         "at-risk-table",
-        caption=f"Numbers at risk, {analysis} analysis (months since index)",
+        caption=f"Numbers at risk, {analysis} analysis (months since index). They can rise after month 0: with delayed "
+        "entry a patient joins the risk set only once sequenced (at the first NGS report), so patients sequenced "
+        "after the index enter the count later.",
     )
 
 

@@ -19,7 +19,7 @@ from typing import Any, Literal
 import jinja2
 import polars as pl
 
-from rwe_cohorts.report.formatting import fmt, suppress
+from rwe_cohorts.report.formatting import count_text, fmt
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -89,7 +89,7 @@ def frame_table(
 
     def cell(column: str, value: Any) -> Cell:
         if column in count_columns:
-            return Cell(suppress(value, min_cell), "count")
+            return Cell(count_text(value, min_cell), "count")
         if column in status_columns:
             return Cell(str(value), "status")
         if isinstance(value, numbers.Real) and not isinstance(value, bool):

@@ -82,7 +82,8 @@ def km_section(
             "Kaplan-Meier curves of overall survival by arm with 95% confidence bands",
             "km-plot",
             "Kaplan-Meier estimate per arm with pointwise 95% CI bands (| marks censoring); published medians in the "
-            "legend. Numbers at risk below, ours beside the published.",
+            "legend. Numbers at risk below, ours beside the published; they can rise after month 0 because patients "
+            "enter the risk set at their first NGS report (delayed entry), not at the index.",
         ),
         "risk": risk_table(spec, risk),
         "summary": survival_summary_table(_arm_order(summary, spec), mc),
