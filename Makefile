@@ -33,7 +33,7 @@ test: install
 	$(UV) run --frozen pytest -q
 
 dev: install
-	$(UV) run --frozen dagster dev
+	$(UV) run --frozen dg dev
 
 bench: install
 	$(UV) run --frozen rwe bench end-to-end --sizes $(or $(SIZES),58001,1000000,10000000) --repeats $(or $(REPEATS),3,1,1)

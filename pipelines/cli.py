@@ -132,6 +132,14 @@ def cmd_cut_remove(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sql(args: argparse.Namespace) -> int:
+    from pipelines.resources import study_resource_from_env
+    from pipelines.sql import run_sql
+
+    database = Path(args.database) if args.database else Path(study_resource_from_env().published_path)
+    return run_sql(database, command=args.command, files=[Path(f) for f in args.files])
+
+
 def run_bench(argv: list[str]) -> int:
     """``rwe bench ARGS``: the benchmarks are their own program (``python -m bench``, under ``bench/``), run in a
     child process so the operator's command never imports them."""
@@ -182,6 +190,12 @@ def build_parser() -> argparse.ArgumentParser:
     remove.add_argument("data_cut", help="data cut id (as `rwe status` lists it)")
     remove.add_argument("--yes", action="store_true", help="really remove (default: only show what would go)")
     remove.set_defaults(func=cmd_cut_remove)
+
+    sql = sub.add_parser("sql", help="run SQL read-only on the analysts' database (or --database FILE)")
+    sql.add_argument("files", nargs="*", help="SQL files to run in turn (default: -c, else standard input)")
+    sql.add_argument("-c", "--command", help="one SQL statement to run")
+    sql.add_argument("--database", help="a DuckDB file (default: the analysts' database, RWE_PUBLISHED)")
+    sql.set_defaults(func=cmd_sql)
 
     # Listed for the help text only: main() hands ``rwe bench ...`` to ``python -m bench`` before parsing.
     sub.add_parser("bench", help="benchmarks: end to end (every stage of `rwe run`) or one stage (`rwe bench -h`)")

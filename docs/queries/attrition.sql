@@ -2,7 +2,7 @@
 -- Patients remaining after each eligibility step and removed by it, ending with the matched cohort. Counts are
 -- shown as published: "<11" when small-cell suppressed, including the complementary cells suppressed so that a
 -- hidden count cannot be recovered as remaining(previous step) - remaining(this step).
--- Run: duckdb -readonly data/analytics.duckdb < docs/queries/attrition.sql
+-- Run: uv run rwe sql docs/queries/attrition.sql
 select
     a.data_cut_id,
     a.arm,

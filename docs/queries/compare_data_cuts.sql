@@ -2,7 +2,7 @@
 -- One row per data cut and arm, oldest cut first, with patients and deaths as published ("<11" when suppressed),
 -- median OS in months with its 95% CI, and the change in median from the previous published cut of the same arm.
 -- To compare two particular cuts, add: and s.data_cut_id in ('<cut A>', '<cut B>').
--- Run: duckdb -readonly data/analytics.duckdb < docs/queries/compare_data_cuts.sql
+-- Run: uv run rwe sql docs/queries/compare_data_cuts.sql
 select
     s.data_cut_id,
     c.data_cut_date,

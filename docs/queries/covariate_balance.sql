@@ -3,7 +3,7 @@
 -- before and after matching, and flags where |SMD| exceeds the study's balance threshold
 -- (matching.balance_smd_threshold of the spec the published run used; 0.1 if absent). Worst balance after matching
 -- first. An imbalanced covariate after matching raises the pipeline's balance warning (see docs/qa.md).
--- Run: duckdb -readonly data/analytics.duckdb < docs/queries/covariate_balance.sql
+-- Run: uv run rwe sql docs/queries/covariate_balance.sql
 select
     b.data_cut_id,
     b.covariate,

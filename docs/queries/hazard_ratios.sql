@@ -3,7 +3,7 @@
 -- likelihood-ratio, score; the robust score P for the robust variants). Patients and deaths per arm as published
 -- ("<11" when suppressed). A model that could not be estimated has status not_estimable and a reason;
 -- warnings names diagnostics that did not pass. Primary analysis first, then the others by id.
--- Run: duckdb -readonly data/analytics.duckdb < docs/queries/hazard_ratios.sql
+-- Run: uv run rwe sql docs/queries/hazard_ratios.sql
 select
     data_cut_id,
     analysis,

@@ -2,7 +2,7 @@
 -- One row per arm, exposed arm first: patients and deaths as published (a count below the small-cell threshold
 -- shows as "<11"), median OS in months with its 95% CI (R quantile.survfit rule; NULL or NaN when not reached),
 -- and the same as one "median (lower-upper)" string ("NR" = not reached).
--- Run: duckdb -readonly data/analytics.duckdb < docs/queries/median_os_by_arm.sql
+-- Run: uv run rwe sql docs/queries/median_os_by_arm.sql
 select
     s.data_cut_id,
     s.arm,

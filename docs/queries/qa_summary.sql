@@ -2,7 +2,7 @@
 -- One row per table checked (raw and staging layers, one Dagster check each) in the published run: rules evaluated
 -- (one expectation each, as the Data Docs list them), failed rules of severity error (blocking) and warn
 -- (reported), and each failed rule with its failing rows as published ("<11" when small-cell suppressed). Tables with failures first. Example keys are withheld here: see docs/qa.md.
--- Run: duckdb -readonly data/analytics.duckdb < docs/queries/qa_summary.sql
+-- Run: uv run rwe sql docs/queries/qa_summary.sql
 select
     s.data_cut_id,
     s.run_id,

@@ -2,7 +2,7 @@
 -- The same comparison as the raw quality check row_count_drift (warn when the relative change exceeds 0.5); newest
 -- cut first. The first published cut has no baseline (previous_row_count NULL). A table missing from a later
 -- delivery does not appear here; the check counts it as 0 rows.
--- Run: duckdb -readonly data/analytics.duckdb < docs/queries/row_count_drift.sql
+-- Run: uv run rwe sql docs/queries/row_count_drift.sql
 select
     d.data_cut_id,
     d.data_cut_date,

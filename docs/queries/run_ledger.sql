@@ -3,7 +3,7 @@
 -- whether the run published this database. The published ledger holds each cut's runs up to its last publication:
 -- a failed run leaves the database unchanged, so a later failure shows only in `rwe status`, the Dagster UI and the
 -- cut's warehouse (data/warehouse/<cut>.duckdb, marts.study_runs).
--- Run: duckdb -readonly data/analytics.duckdb < docs/queries/run_ledger.sql
+-- Run: uv run rwe sql docs/queries/run_ledger.sql
 select
     data_cut_id,
     data_cut_date,

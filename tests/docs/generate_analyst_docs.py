@@ -233,11 +233,13 @@ def generate() -> str:
         'con.sql(open("docs/queries/hazard_ratios.sql").read()).df()  # a ready query as a pandas frame',
         "```",
         "",
-        "DuckDB CLI:",
+        "From the shell, with the DuckDB engine the pipeline writes with (a separately installed DuckDB CLI of an "
+        "older release cannot open these files: DuckDB refuses newer storage versions):",
         "",
         "```bash",
-        "duckdb -readonly data/analytics.duckdb                                   # interactive",
-        "duckdb -readonly data/analytics.duckdb < docs/queries/median_os_by_arm.sql  # a ready query",
+        "uv run rwe sql                                       # interactive (read-only; statements end with ';')",
+        "uv run rwe sql docs/queries/median_os_by_arm.sql     # a ready query",
+        "uv run rwe sql -c 'select * from latest.hazard_ratios'   # one statement",
         "```",
         "",
         "Table and column descriptions are also in the database (`select * from duckdb_columns() where "
