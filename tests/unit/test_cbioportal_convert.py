@@ -94,7 +94,7 @@ def test_sequencing_time_axis_survival_and_attrition(
     folder, summary = converted
     assert summary.time_origin_applied == "sequencing"
     assert "Time zero is the sequencing date" in summary.time_axis_statement
-    assert "2 of 12 patients with a solid tumour" in summary.time_axis_statement
+    assert "2 of 13 patients with a solid tumour" in summary.time_axis_statement
     con = _build(folder, cbio_spec, raw_contracts, tmp_path / "w.duckdb")
     axes = dict(
         (pid, (entry, exit_, event))
@@ -112,18 +112,19 @@ def test_sequencing_time_axis_survival_and_attrition(
     reconciled = con.execute("select count(*) from intermediate.patient_outcomes where is_death_date_reconciled")
     assert reconciled.fetchone() == (0,)
     cohort = dict(con.execute("select patient_id, arm from marts.analytic_cohort").fetchall())
-    # P01 took larotrectinib (timeline TREATMENT): excluded; P08 unknown; P09, P13, P14 no survival; P11 leukaemia.
+    # P01 took larotrectinib (timeline TREATMENT): excluded; P08 unknown; P09, P13, P14 no survival; P11 leukaemia;
+    # P16's NTRK3 fusion is in a breast sample, not in the GIST that is P16's cancer type: NTRK-.
     assert cohort == {
         _pid("P02"): "NTRK+",
         _pid("P10"): "NTRK+",
-        **{_pid(p): "NTRK-" for p in ("P03", "P04", "P05", "P06", "P07")},
+        **{_pid(p): "NTRK-" for p in ("P03", "P04", "P05", "P06", "P07", "P16")},
     }
     steps = dict(con.execute("select step, sum(patients_remaining) from marts.attrition group by step").fetchall())
-    assert steps["all_patients"] == 14  # 13 delivered + the placeholder patient
-    assert steps["solid_tumour_with_ngs"] == 12  # the leukaemia and the placeholder are removed
-    assert steps["excluded_drug_naive"] == 11
-    assert steps["exposure_assessable"] == 10
-    assert steps["follow_up_after_entry"] == 7
+    assert steps["all_patients"] == 15  # 14 delivered + the placeholder patient
+    assert steps["solid_tumour_with_ngs"] == 13  # the leukaemia and the placeholder are removed
+    assert steps["excluded_drug_naive"] == 12
+    assert steps["exposure_assessable"] == 11
+    assert steps["follow_up_after_entry"] == 8
     con.close()
 
 
@@ -162,8 +163,12 @@ def test_multiple_samples_lines_and_placeholder(
     baseline = con.execute("select distinct practice_type, ecog_baseline from intermediate.patient_baseline")
     assert baseline.fetchall() == [("unknown", "unknown")]
     types = dict(con.execute("select patient_id, cancer_type from raw.cancer_diagnosis").fetchall())
-    assert types[_pid("P09")] == "Other solid tumour" and types[_pid("P13")] == "Cholangiocarcinoma"
+    # OncoTree main types: the matching stratum of this source.
+    assert types[_pid("P09")] == "Bone Cancer" and types[_pid("P13")] == "Hepatobiliary Cancer"
+    assert types[_pid("P16")] == "Gastrointestinal Stromal Tumor" and types[_pid("P02")] == "Non-Small Cell Lung Cancer"
     assert _pid("P11") not in types
+    reports = con.execute("select count(*) from raw.genomic_reports where patient_id = ?", [_pid("P16")]).fetchone()
+    assert reports == (1,)  # S16B (breast) is another cancer type: not delivered
     con.close()
 
 
@@ -195,7 +200,7 @@ def test_forced_diagnosis_origin_without_dates_removes_patients_at_a_counted_ste
     study = write_study(tmp_path / "study", timeline=True)
     summary = convert_cbioportal_study(study, tmp_path / "delivery", time_origin="diagnosis")
     assert summary.time_origin_applied == "diagnosis"
-    assert "10 of 12 patients with a solid tumour have no timeline diagnosis date" in summary.time_axis_statement
+    assert "11 of 13 patients with a solid tumour have no timeline diagnosis date" in summary.time_axis_statement
     con = _build(tmp_path / "delivery", cbio_spec, raw_contracts, tmp_path / "w.duckdb")
     in_window = con.execute(
         "select sum(patients_remaining) from marts.attrition where step = 'advanced_in_window'"
@@ -265,6 +270,7 @@ def test_spec_drives_the_conversion(cbio_spec: StudySpec, spec: StudySpec) -> No
         "anchor_date": dt.date(2000, 1, 1),
         "days_per_month": 30.4375,
         "death_day_of_month": 15,
+        "require_age": True,
     }
     with pytest.raises(ValueError, match="not 'cbioportal'"):
         conversion_options(spec)
@@ -275,12 +281,15 @@ def test_messy_cases_are_counted_and_noted(
 ) -> None:
     folder, summary = converted
     counts = summary.counts
-    assert counts["patients_in_study"] == 15 and counts["patients_delivered"] == 13
+    assert counts["patients_in_study"] == 16 and counts["patients_delivered"] == 14
+    assert counts["samples_in_study"] == 17 and counts["samples_delivered"] == 15
     assert counts["patients_without_samples"] == 1  # P15
-    assert counts["patients_without_age"] == 1  # P12: birth_year is required, so it cannot be delivered
+    assert counts["patients_without_age"] == 1  # P12: the spec needs an age (min age, PS), so it cannot be delivered
+    assert counts["patients_age_sequencing"] == 14
     assert counts["patients_without_survival"] == 3  # P09 (NA), P13 (DECEASED, no months), P14 (no patient row)
     assert counts["patients_deceased_without_months"] == 1
     assert counts["patients_not_solid_tumour"] == 1 and counts["patients_multiple_samples"] == 1
+    assert counts["patients_cancer_type_discordant"] == 1 and counts["samples_other_cancer_type"] == 1  # P16
     notes = "\n".join(summary.notes)
     assert "MY_CUSTOM_FIELD" in notes and "padded" in notes and "P14" in notes
     con = _build(folder, cbio_spec, raw_contracts, tmp_path / "w.duckdb")
