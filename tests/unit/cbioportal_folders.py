@@ -273,8 +273,9 @@ RANDOM_TYPES = (
 )
 
 
-def write_random_study(folder: Path, *, n_patients: int = 600, seed: int = 7) -> Path:
-    """A larger seeded study (newer SV layout, no '#' lines) for running matching and survival end to end."""
+def write_random_study(folder: Path, *, n_patients: int = 600, seed: int = 7, unknown_sex: int = 0) -> Path:
+    """A larger seeded study (newer SV layout, no '#' lines) for running matching and survival end to end; the first
+    ``unknown_sex`` patients have sex ``Unknown`` (a rare covariate level, as in MSK-IMPACT studies)."""
     import random
 
     rng = random.Random(seed)
@@ -287,7 +288,8 @@ def write_random_study(folder: Path, *, n_patients: int = 600, seed: int = 7) ->
         cancer, rate = RANDOM_TYPES[i % len(RANDOM_TYPES)]
         months = min(120.0, rng.expovariate(1 / 24))
         status = "1:DECEASED" if rng.random() < 0.6 else "0:LIVING"
-        patients.append((pid, rng.choice(["Female", "Male"]), status, f"{months:.2f}"))
+        sex = rng.choice(["Female", "Male"])
+        patients.append((pid, "Unknown" if i <= unknown_sex else sex, status, f"{months:.2f}"))
         samples.append((pid, sid, cancer, rng.choice(["Primary", "Metastasis"]), str(rng.randint(20, 85))))
         if rng.random() < 0.9:
             profiled.append(sid)

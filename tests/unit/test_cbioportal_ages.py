@@ -1,0 +1,106 @@
+"""Studies without an age at sequencing: the age derived from the current age and the time since sequencing,
+de-identified ages, the refusal that says why nobody could be delivered, and a spec that needs no age at all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cbioportal_build import build_warehouse
+from cbioportal_folders import DAYS_PER_MONTH, STUDY_ID, write_study
+
+from rwe_cohorts.core.contracts import Contract
+from rwe_cohorts.core.spec import StudySpec, load_spec, parse_spec
+from rwe_cohorts.core.warehouse import PROJECT_ROOT
+from rwe_cohorts.ingest.cbioportal import (
+    CbioportalStudyError,
+    age_required,
+    conversion_options,
+    convert_cbioportal_study,
+)
+from rwe_cohorts.ingest.cbioportal.tables import pseudonym
+
+SPEC_PATH = PROJECT_ROOT / "pipelines" / "studies" / "ntrk_cbioportal.yaml"
+
+
+@pytest.fixture(scope="module")
+def cbio_spec() -> StudySpec:
+    return load_spec(SPEC_PATH)
+
+
+def _ages(con) -> dict[str, float | None]:  # type: ignore[no-untyped-def]
+    rows = con.execute("select patient_id, age_at_index_years from intermediate.patient_baseline").fetchall()
+    return dict(rows)
+
+
+@pytest.mark.parametrize("layout", ["sv_new", "sv_old"])
+def test_current_age_minus_follow_up_gives_the_age_at_sequencing(
+    tmp_path: Path, layout: str, cbio_spec: StudySpec, raw_contracts: dict[str, Contract]
+) -> None:
+    study = write_study(tmp_path / "study", layout=layout, age="current")
+    assert "AGE_AT_SEQ_REPORT" not in (study / "data_clinical_sample.txt").read_text()
+    summary = convert_cbioportal_study(study, tmp_path / "delivery")
+    counts = summary.counts
+    # P09 (OS NA), P13 (DECEASED without months): no follow-up to subtract; P12: no age; P14: no patient row.
+    assert counts["patients_without_age"] == 4 and counts["patients_age_current_age_minus_os"] == 11
+    assert counts["patients_delivered"] == 11
+    with_age = next(s for s in summary.attrition if s["step"] == "with_age")
+    assert (with_age["patients_removed"], with_age["samples_removed"]) == (4, 4)
+    assert "current age minus the follow-up" in summary.age_statement and "for 11" in summary.age_statement
+    con = build_warehouse(tmp_path / "delivery", cbio_spec, raw_contracts, tmp_path / "w.duckdb")
+    ages = _ages(con)
+    truth = {"P01": 45.0, "P02": 63.5, "P03": 70.0, "P10": 61.0, "P16": 55.0}
+    for pid, age in truth.items():  # back to the age at sequencing, within the birth-year precision (and the
+        # fixture's current ages, rounded to 0.01 year)
+        assert abs(ages[pseudonym(STUDY_ID, pid)] - age) <= 0.51, pid
+    # '>89' (de-identified current age) is taken as 90 at the end of follow-up (18 months after sequencing).
+    assert abs(ages[pseudonym(STUDY_ID, "P06")] - (90 - 18 * DAYS_PER_MONTH / 365.25)) <= 0.51
+    con.close()
+
+
+def test_nobody_delivered_says_why_and_which_columns_were_looked_for(tmp_path: Path) -> None:
+    study = write_study(tmp_path / "study", age="current")
+    patient = study / "data_clinical_patient.txt"
+    patient.write_bytes(patient.read_bytes().replace(b"CURRENT_AGE_DEID", b"AGE_NOTE"))  # no age column left
+    with pytest.raises(CbioportalStudyError) as err:
+        convert_cbioportal_study(study, tmp_path / "out")
+    last = err.value.problems[-1]
+    assert last.startswith("data_clinical_sample.txt: no patient can be delivered: of 16 patients in the study")
+    assert "with_sample removed 1" in last and "with_age removed 15" in last
+    assert "AGE_AT_SEQ_REPORT" in last and "CURRENT_AGE_DEID" in last and "OS_MONTHS" in last
+    assert not any("no structural variant" in p for p in err.value.problems)  # a consequence, not a second fault
+    assert str(err.value).rstrip().endswith(last)  # the last line the user sees
+
+
+def _ageless_spec(cbio_spec: StudySpec) -> StudySpec:
+    data = cbio_spec.to_dict()
+    data["eligibility"]["min_age_years"] = 0
+    data["matching"]["ps_covariates"] = [
+        c for c in data["matching"]["ps_covariates"] if c["name"] != "age_at_index_years"
+    ]
+    return parse_spec(data)
+
+
+def test_a_spec_without_age_needs_no_age(
+    tmp_path: Path, cbio_spec: StudySpec, raw_contracts: dict[str, Contract]
+) -> None:
+    ageless = _ageless_spec(cbio_spec)
+    assert age_required(cbio_spec) and not age_required(ageless)
+    assert conversion_options(ageless)["require_age"] is False
+    study = write_study(tmp_path / "study", age="current")
+    patient = study / "data_clinical_patient.txt"
+    patient.write_bytes(patient.read_bytes().replace(b"CURRENT_AGE_DEID", b"AGE_NOTE"))
+    summary = convert_cbioportal_study(study, tmp_path / "delivery", require_age=False)
+    assert summary.counts["patients_delivered"] == 15 and summary.counts["patients_without_age"] == 15
+    assert next(s for s in summary.attrition if s["step"] == "with_age")["patients_removed"] == 0
+    con = build_warehouse(tmp_path / "delivery", ageless, raw_contracts, tmp_path / "w.duckdb")
+    assert con.execute("select count(*) from raw.demographics where birth_year is null").fetchone() == (15,)
+    adult = con.execute("select bool_and(is_adult) from intermediate.patient_eligibility").fetchone()
+    assert adult == (True,)  # no minimum age: nobody is removed for want of one
+    cohort = con.execute("select count(*), count(age_at_index_years) from marts.analytic_cohort").fetchone()
+    assert cohort == (10, 0)  # P01-P07, P10, P16 and P12, who has no age at all
+    groups = con.execute(
+        "select distinct level from intermediate.cohort_covariate_values where covariate = 'age_group'"
+    ).fetchall()
+    assert groups == [("unknown",)]
+    con.close()
