@@ -10,8 +10,7 @@ from cbioportal_build import build_warehouse
 from cbioportal_folders import DAYS_PER_MONTH, STUDY_ID, write_study
 
 from rwe_cohorts.core.contracts import Contract
-from rwe_cohorts.core.spec import StudySpec, load_spec, parse_spec
-from rwe_cohorts.core.warehouse import PROJECT_ROOT
+from rwe_cohorts.core.spec import StudySpec, parse_spec
 from rwe_cohorts.ingest.cbioportal import (
     CbioportalStudyError,
     age_required,
@@ -19,13 +18,6 @@ from rwe_cohorts.ingest.cbioportal import (
     convert_cbioportal_study,
 )
 from rwe_cohorts.ingest.cbioportal.tables import pseudonym
-
-SPEC_PATH = PROJECT_ROOT / "pipelines" / "studies" / "ntrk_cbioportal.yaml"
-
-
-@pytest.fixture(scope="module")
-def cbio_spec() -> StudySpec:
-    return load_spec(SPEC_PATH)
 
 
 def _ages(con) -> dict[str, float | None]:  # type: ignore[no-untyped-def]

@@ -5,23 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from cbioportal_build import build_warehouse
 from cbioportal_folders import STUDY_ID, write_study
 
 from rwe_cohorts.core.contracts import Contract
-from rwe_cohorts.core.spec import StudySpec, load_spec
-from rwe_cohorts.core.warehouse import PROJECT_ROOT
+from rwe_cohorts.core.spec import StudySpec
 from rwe_cohorts.ingest.cbioportal import convert_cbioportal_study, read_source_summary
 from rwe_cohorts.ingest.cbioportal.attrition import attrition_lines
 from rwe_cohorts.ingest.cbioportal.tables import pseudonym
-
-SPEC_PATH = PROJECT_ROOT / "pipelines" / "studies" / "ntrk_cbioportal.yaml"
-
-
-@pytest.fixture(scope="module")
-def cbio_spec() -> StudySpec:
-    return load_spec(SPEC_PATH)
 
 
 def test_attrition_per_reason_in_the_manifest_and_as_text(tmp_path: Path) -> None:

@@ -15,8 +15,7 @@ from cbioportal_build import build_warehouse
 from cbioportal_folders import EXPECTED_PATIENTS, STUDY_ID, write_study, write_timeline
 
 from rwe_cohorts.core.contracts import Contract
-from rwe_cohorts.core.spec import StudySpec, load_spec
-from rwe_cohorts.core.warehouse import PROJECT_ROOT
+from rwe_cohorts.core.spec import StudySpec
 from rwe_cohorts.ingest.cbioportal import (
     PLACEHOLDER_ID,
     CbioportalStudyError,
@@ -29,13 +28,6 @@ from rwe_cohorts.ingest.cbioportal import (
 from rwe_cohorts.ingest.cbioportal.tables import pseudonym
 from rwe_cohorts.ingest.delivery import read_delivery, verify_delivery
 from rwe_cohorts.matching import PropensityModelWarning
-
-SPEC_PATH = PROJECT_ROOT / "pipelines" / "studies" / "ntrk_cbioportal.yaml"
-
-
-@pytest.fixture(scope="module")
-def cbio_spec() -> StudySpec:
-    return load_spec(SPEC_PATH)
 
 
 def _pid(source: str) -> str:
