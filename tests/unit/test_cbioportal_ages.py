@@ -96,3 +96,47 @@ def test_a_spec_without_age_needs_no_age(
     ).fetchall()
     assert groups == [("unknown",)]
     con.close()
+
+
+@pytest.mark.parametrize(
+    ("raw", "years"),
+    [("<18", 17.0), ("<=17", 17.0), (">89", 90.0), (">=90", 90.0), ("90+", 90.0), (" 63.5 ", 63.5), (None, None)],
+)
+def test_de_identified_ages(raw: str | None, years: float | None) -> None:
+    from rwe_cohorts.ingest.cbioportal.vocab import age_years
+
+    assert age_years(raw) == years
+
+
+@pytest.mark.parametrize("raw", ["seventy", "121", "-3"])
+def test_not_an_age(raw: str) -> None:
+    from rwe_cohorts.ingest.cbioportal.vocab import age_years
+
+    with pytest.raises(ValueError):
+        age_years(raw)
+
+
+def test_rule_order_and_reference_dates() -> None:
+    import datetime as dt
+
+    from rwe_cohorts.ingest.cbioportal.ages import age_at_sequencing
+    from rwe_cohorts.ingest.cbioportal.errors import Issues
+    from rwe_cohorts.ingest.cbioportal.reader import Sample
+    from rwe_cohorts.ingest.cbioportal.timeaxis import PatientDates
+
+    report, dx, end = dt.date(2000, 1, 1), dt.date(1999, 1, 1), dt.date(2002, 7, 1)
+    dates = PatientDates(report, "S1", {"S1": report}, {"S1": None}, dx, None, end, 0)
+    no_dx = PatientDates(report, "S1", {"S1": report}, {"S1": None}, None, None, end, 0)
+
+    def age(sample: dict[str, str | None], patient: dict[str, str | None], d: PatientDates):  # type: ignore[no-untyped-def]
+        issues = Issues()
+        result = age_at_sequencing(Sample("S1", "P1", sample), patient, d, report, issues)
+        assert issues.problems == []
+        return None if result is None else (result.years, result.at, result.rule)
+
+    everything = {"AGE_AT_DIAGNOSIS": "50", "CURRENT_AGE_DEID": "60"}
+    assert age({"AGE_AT_SEQ_REPORT": "55"}, everything, dates) == (55.0, report, "sequencing")
+    assert age({}, everything, dates) == (50.0, dx, "diagnosis_at_timeline_date")
+    assert age({}, everything, no_dx) == (60.0, end, "current_age_minus_os")
+    assert age({}, {"AGE_AT_DIAGNOSIS": "50"}, no_dx) == (50.0, report, "diagnosis_as_sequencing")
+    assert age({}, {"CURRENT_AGE_DEID": "60"}, PatientDates(report, "S1", {}, {}, None, None, None, None)) is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from cbioportal_build import build_warehouse
 from cbioportal_folders import STUDY_ID, write_study
 
@@ -37,8 +38,11 @@ def test_attrition_per_reason_in_the_manifest_and_as_text(tmp_path: Path) -> Non
     assert any("exposure_assessable: 1 (no sample profiled for structural variants)" in line for line in lines)
 
 
-def test_codes_in_cancer_type(tmp_path: Path, raw_contracts: dict[str, Contract], cbio_spec: StudySpec) -> None:
-    study = write_study(tmp_path / "study", layout="sv_old", cancer_type_codes=True)
+@pytest.mark.parametrize("layout", ["sv_old", "sv_new"])
+def test_codes_in_cancer_type(
+    tmp_path: Path, layout: str, raw_contracts: dict[str, Contract], cbio_spec: StudySpec
+) -> None:
+    study = write_study(tmp_path / "study", layout=layout, cancer_type_codes=True)
     assert "ONCOTREE_CODE" not in (study / "data_clinical_sample.txt").read_text()
     summary = convert_cbioportal_study(study, tmp_path / "delivery")
     assert summary.counts["patients_cancer_type_unknown"] == 1  # P04: 'GBM' was retired from OncoTree

@@ -168,12 +168,13 @@ def specimen_type(value: str | None) -> str:
 
 
 def age_years(value: str | None) -> float | None:
-    """Age in years; de-identified forms ``<18`` and ``>89`` / ``90+`` become 17 and 90. ValueError when not an age."""
+    """Age in years; de-identified forms ``<18`` and ``>89`` / ``90+`` become 17 and 90 (``<=17`` 17, ``>=90`` 90).
+    ValueError when not an age."""
     if value is None:
         return None
     v = value.strip().replace(" ", "")
-    if match := re.fullmatch(r"<=?(\d+(?:\.\d+)?)", v):
-        return float(match.group(1)) - 1
+    if match := re.fullmatch(r"<(=?)(\d+(?:\.\d+)?)", v):
+        return float(match.group(2)) - (0 if match.group(1) else 1)
     if match := re.fullmatch(r"(?:>=?(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\+)", v):
         number = float(match.group(1) or match.group(2))
         return number + 1 if v.startswith(">") and "=" not in v else number
