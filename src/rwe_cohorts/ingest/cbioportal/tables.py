@@ -153,6 +153,7 @@ def build_tables(
     sample_tally = {"other_cancer_type": 0, "without_age": 0}
     unmapped: list[str] = []
     ids: dict[str, str] = {}
+    used: set[str] = set()  # pseudonyms given so far (a set: a collision check over dict values was quadratic)
     kept_samples: dict[str, list[Sample]] = {}
     rows: dict[str, list[Row]] = {t: [] for t in ("demographics", "lines_of_therapy", "visits", "mortality")}
     diagnoses: list[tuple[Row, PatientDates, dt.date]] = []
@@ -175,8 +176,9 @@ def build_tables(
             sample_tally["without_age"] += len(kept)
             continue
         pid = pseudonym(study.study_id, source_pid)
-        if pid in ids.values() or pid == PLACEHOLDER_ID:
+        if pid in used or pid == PLACEHOLDER_ID:
             issues.problem("patient ids", "pseudonymous id collision (SHA-256 prefix)", [source_pid])
+        used.add(pid)
         ids[source_pid], dates_of[source_pid], kept_samples[source_pid] = pid, dates, kept
         if age is not None:
             tally[f"age_{age.rule}"] += 1
