@@ -80,6 +80,7 @@ def cmd_ingest_cbioportal(args: argparse.Namespace) -> int:
     from pipelines.resources import study_resource_from_env
     from rwe_cohorts.core.spec import load_spec
     from rwe_cohorts.ingest.cbioportal import CbioportalStudyError, land_cbioportal_study
+    from rwe_cohorts.ingest.cbioportal.attrition import attrition_lines
 
     study = study_resource_from_env()
     spec = load_spec(args.spec or study.spec_path)
@@ -96,8 +97,11 @@ def cmd_ingest_cbioportal(args: argparse.Namespace) -> int:
     except CbioportalStudyError as exc:
         print(f"rwe ingest-cbioportal: {exc}", file=sys.stderr)
         return 1
+    print(f"conversion of cBioPortal study {summary.study_id}:")
+    print("\n".join(f"  {line}" for line in attrition_lines(summary.attrition, summary.removed_downstream)))
     print(f"wrote delivery {summary.data_cut_id} to {Path(study.landing_dir) / summary.delivery_folder}")
     print(f"time axis: {summary.time_axis_statement}")
+    print(f"age: {summary.age_statement}")
     print(f"then: RWE_STUDY_SPEC={args.spec or study.spec_path} rwe run --data-cut {summary.data_cut_id}")
     return 0
 

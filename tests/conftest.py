@@ -27,6 +27,12 @@ def spec() -> StudySpec:
 
 
 @pytest.fixture(scope="session")
+def cbio_spec() -> StudySpec:
+    """The shipped study spec of the cBioPortal source."""
+    return load_spec(PROJECT_ROOT / "pipelines" / "studies" / "ntrk_cbioportal.yaml")
+
+
+@pytest.fixture(scope="session")
 def default_delivery(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The default synthetic delivery (58,001 patients, default seed and data cut), generated once per session.
 

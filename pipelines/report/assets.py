@@ -9,6 +9,7 @@ from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource, code_version, package_versions
 from pipelines.survival.assets import SURVIVAL_MARTS
 from rwe_cohorts.ingest import delivery as ingest
+from rwe_cohorts.ingest.cbioportal import read_source_summary
 from rwe_cohorts.quality.store import run_totals
 from rwe_cohorts.report.study import report_provenance, write_report
 
@@ -47,7 +48,15 @@ def study_report(context: dg.AssetExecutionContext, study: StudyResource) -> dg.
             packages=package_versions(),
             delivery_folder=delivery.folder,
         )
-        size = write_report(con, spec, out, data_cut_id=study.data_cut, provenance=provenance, data_docs=docs)
+        size = write_report(
+            con,
+            spec,
+            out,
+            data_cut_id=study.data_cut,
+            provenance=provenance,
+            data_docs=docs,
+            source=read_source_summary(delivery.folder),
+        )
     with study.connect(read_only=True) as con:
         checks, failed_error, failed_warn = run_totals(con, context.run.run_id)
     return dg.MaterializeResult(

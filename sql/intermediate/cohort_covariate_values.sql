@@ -14,8 +14,11 @@ categorical as (
         select
             patient_id,
             is_exposed,
-            case when age_at_index_years >= $older_age_years then '>= ' else '< ' end
-                || cast($older_age_years as varchar) as age_group,
+            case
+                when age_at_index_years is null then 'unknown'
+                when age_at_index_years >= $older_age_years then '>= ' || cast($older_age_years as varchar)
+                else '< ' || cast($older_age_years as varchar)
+            end as age_group,
             coalesce(sex, 'unknown') as sex,
             race,
             cancer_type,

@@ -4,6 +4,7 @@
 --         intermediate.patient_baseline.
 -- parameters: $min_age_years, $window_start_date, $window_end_date, $cancer_types, $exposed_label, $comparator_label.
 -- One flag per eligibility criterion, evaluated independently; marts.attrition applies them in the published order.
+-- is_adult: age at index >= $min_age_years; with no minimum age (0) a patient without an age passes too.
 with patients as (
     select patient_id from staging.demographics
 ),
@@ -21,7 +22,7 @@ final as (
             else 'not assessable'
         end as arm,
         d.patient_id is not null and g.patient_id is not null as has_solid_tumour_and_report,
-        coalesce(b.age_at_index_years >= $min_age_years, false) as is_adult,
+        coalesce(b.age_at_index_years >= $min_age_years, $min_age_years = 0) as is_adult,
         coalesce(d.advanced_diagnosis_date between $window_start_date and $window_end_date, false)
             as is_advanced_in_window,
         coalesce(len($cancer_types) = 0 or list_contains($cancer_types, d.cancer_type), false)

@@ -7,7 +7,7 @@
 -- order in sources is not reliable) on any report; negative = none, and at least one report whose panel covers every
 -- exposure gene, or any one of them when the spec says so (rearrangement-baited when rearrangements define
 -- exposure); otherwise not_assessable: a gene not on the panel is not tested, not negative. Driver co-alteration: a functional alteration in a driver gene other than the
--- exposure genes, on any report.
+-- exposure genes, on any report. Sample type: the first report's (ties: report id), unknown when not recorded.
 with reports as (
     select * from staging.genomic_reports
 ),
@@ -23,7 +23,11 @@ panels as (
 ),
 
 first_report as (
-    select patient_id, min(report_date) as first_report_date, count(*) as n_reports
+    select
+        patient_id,
+        min(report_date) as first_report_date,
+        count(*) as n_reports,
+        coalesce(arg_min(sample_type, (report_date, report_id)), 'unknown') as sample_type
     from reports
     group by patient_id
 ),
@@ -73,6 +77,7 @@ final as (
         f.patient_id,
         f.first_report_date,
         f.n_reports,
+        f.sample_type,
         case
             when e.patient_id is not null then 'positive'
             when f.patient_id in (select patient_id from assessed) then 'negative'

@@ -24,6 +24,7 @@ final as (
         d.stage_group,
         datediff('day', d.advanced_diagnosis_date, g.first_report_date) / $days_per_month as months_index_to_report,
         g.has_driver_coalteration,
+        g.sample_type,
         g.exposure_gene,
         g.exposure_partner,
         b.ecog_baseline,

@@ -13,7 +13,8 @@ final as (
         report_date,
         assay,
         panel_version,
-        lower(specimen_type) as specimen_type
+        lower(specimen_type) as specimen_type,
+        lower(sample_type) as sample_type
     from source
 )
 

@@ -1,6 +1,11 @@
 """Small hand-made cBioPortal study folders for the adapter's tests (written into tmp_path; no downloaded data).
 
-One cohort of 15 patients, each a case the adapter must handle, in three structural-variant layouts:
+One cohort of 16 patients, each a case the adapter must handle, in three structural-variant layouts (the newer
+``data_sv.txt`` with ``Site2_Effect_On_Frame`` / ``Annotation`` / ``RNA_Support``, the older one with ``Event_Info``
+and ``Comments``, and ``data_fusions.txt``), with the quirks of real downloads: a vertical tab inside a ``Comments``
+field (older layout; a form feed inside an ``Annotation`` in the newer), ragged rows and Windows line endings, and on
+request a study with only a current age (``age="current"``: ``CURRENT_AGE_DEID`` in the patient file, no age at
+sequencing) or with OncoTree codes in ``CANCER_TYPE`` (``cancer_type_codes=True``, no ``ONCOTREE_CODE`` column).
 
 ====  ==========================================================  ========  ==============  =========
 pt    case                                                        any_sv    named_partner   confirmed
@@ -18,8 +23,10 @@ P10   two samples: S10A not profiled, S10B LMNA-NTRK1 in frame     +         +  
 P11   leukaemia (not a solid tumour)                               -         -               -
 P12   no age anywhere: cannot be delivered                         (not delivered)
 P13   DECEASED without OS_MONTHS                                   -         -               -
-P14   sample whose patient is missing from the patient file        -         -               -
+P14   in the SV case list but missing from the patient file        -         -               -
 P15   patient without samples                                      (not delivered)
+P16   S16A GIST, then S16B breast with ETV6-NTRK3: S16B not         -         -               -
+      delivered (another cancer type), so P16 is a negative GIST
 ====  ==========================================================  ========  ==============  =========
 """
 
@@ -49,6 +56,7 @@ PATIENTS = [
     ("P12", "Male", "0:LIVING", "10", "Never", ""),
     ("P13", "Female", "1:DECEASED", "", "Never", ""),
     ("P15", "Male", "0:LIVING", "12", "Never", ""),
+    ("P16", "Female", "0:LIVING", "22", "Never", ""),
 ]
 SAMPLE_HEADER = (
     "#Patient Identifier\tSample Identifier\tCancer Type\tCancer Type Detailed\tOncotree Code\tSample Type\tAge\n"
@@ -64,7 +72,7 @@ SAMPLES = [
     ("P05", "S05", "Soft Tissue Sarcoma", "Infantile Fibrosarcoma", "IFS", "Primary", "38"),
     ("P06", "S06", "Non-Small Cell Lung Cancer", "Lung Adenocarcinoma", "LUAD", "Metastasis", ">89"),
     ("P07", "S07", "Breast Cancer", "Breast Invasive Ductal Carcinoma", "IDC", "cfDNA", "58"),
-    ("P08", "S08", "Salivary Gland Cancer", "Mammary Analogue Secretory Carcinoma", "MASC", "Primary", "49"),
+    ("P08", "S08", "Salivary Gland Cancer", "Mammary Analogue Secretory Carcinoma", "HNMASC", "Primary", "49"),
     ("P09", "S09", "Bone Cancer", "Osteosarcoma", "OS", "Primary", "33"),
     ("P10", "S10A", "Thyroid Cancer", "Papillary Thyroid Cancer", "THPA", "Primary", "61"),
     ("P10", "S10B", "Thyroid Cancer", "Papillary Thyroid Cancer", "THPA", "Metastasis", "62"),
@@ -72,8 +80,11 @@ SAMPLES = [
     ("P12", "S12", "Pancreatic Cancer", "Pancreatic Adenocarcinoma", "PAAD", "Primary", "NA"),
     ("P13", "S13", "Hepatobiliary Cancer", "Intrahepatic Cholangiocarcinoma", "IHCH", "Primary", "66"),
     ("P14", "S14", "Melanoma", "Cutaneous Melanoma", "SKCM", "Metastasis", "57"),
+    ("P16", "S16A", "Gastrointestinal Stromal Tumor", "Gastrointestinal Stromal Tumor", "GIST", "Primary", "55"),
+    ("P16", "S16B", "Breast Cancer", "Breast Invasive Ductal Carcinoma", "IDC", "Metastasis", "55"),
 ]
 SV_PROFILED = ["S01", "S02", "S03", "S04", "S05", "S06", "S07", "S09", "S10B", "S11", "S12", "S13", "S14"]
+SV_PROFILED += ["S16A", "S16B"]
 
 # (sample, site1, site2, frame, rna, annotation / event text, class)
 EVENTS_NEW = [
@@ -84,15 +95,25 @@ EVENTS_NEW = [
     ("S05", "NTRK3", "BTBD1", "Frameshift", "No", "BTBD1 (NM_025238) - NTRK3 (NM_001012338) fusion", "TRANSLOCATION"),
     ("S06", "EML4", "ALK", "In_frame", "Yes", "EML4 (NM_019063) - ALK (NM_004304) fusion", "INVERSION"),
     ("S10B", "LMNA", "NTRK1", "In_frame", "No", "LMNA (NM_170707) - NTRK1 (NM_002529) fusion", "DELETION"),
+    ("S16B", "ETV6", "NTRK3", "In_frame", "Yes", "ETV6-NTRK3 fusion\x0cnote", "TRANSLOCATION"),
 ]
+# (sample, site1, site2, event info, class, comments); S02's comment holds a vertical tab, as in a real download.
 EVENTS_OLD = [
-    ("S01", "ETV6", "NTRK3", "Protein fusion: in frame (ETV6-NTRK3)", "TRANSLOCATION"),
-    ("S02", "NTRK1", "TPM3", "NTRK1-TPM3 fusion", "TRANSLOCATION"),
-    ("S03", "NTRK1", "", "NTRK1-intragenic", "DELETION"),
-    ("S04", "SQSTM1", "NTRK2", "Antisense fusion", "INVERSION"),
-    ("S05", "NTRK3", "BTBD1", "Protein fusion: out of frame (BTBD1-NTRK3)", "TRANSLOCATION"),
-    ("S06", "EML4", "ALK", "Protein fusion: in frame (EML4-ALK)", "INVERSION"),
-    ("S10B", "LMNA", "NTRK1", "Protein fusion: in frame (LMNA-NTRK1)", "DELETION"),
+    ("S01", "ETV6", "NTRK3", "Protein fusion: in frame (ETV6-NTRK3)", "TRANSLOCATION", ""),
+    (
+        "S02",
+        "NTRK1",
+        "TPM3",
+        "NTRK1-TPM3 fusion",
+        "TRANSLOCATION",
+        "Note:\x0bIts functional significance is undetermined.",
+    ),
+    ("S03", "NTRK1", "", "NTRK1-intragenic", "DELETION", ""),
+    ("S04", "SQSTM1", "NTRK2", "Antisense fusion", "INVERSION", ""),
+    ("S05", "NTRK3", "BTBD1", "Protein fusion: out of frame (BTBD1-NTRK3)", "TRANSLOCATION", ""),
+    ("S06", "EML4", "ALK", "Protein fusion: in frame (EML4-ALK)", "INVERSION", ""),
+    ("S10B", "LMNA", "NTRK1", "Protein fusion: in frame (LMNA-NTRK1)", "DELETION", ""),
+    ("S16B", "ETV6", "NTRK3", "Protein fusion: in frame (ETV6-NTRK3)", "TRANSLOCATION", ""),
 ]
 # data_fusions.txt: one row per gene; (gene, sample, Fusion text, RNA_support, Frame)
 FUSION_ROWS = [
@@ -109,12 +130,15 @@ FUSION_ROWS = [
     ("ALK", "S06", "EML4-ALK fusion - Archer", "unknown", "in frame"),
     ("LMNA", "S10B", "LMNA-NTRK1 fusion", "no", "in frame"),
     ("NTRK1", "S10B", "LMNA-NTRK1 fusion", "no", "in frame"),
+    ("ETV6", "S16B", "ETV6-NTRK3 fusion", "yes", "in frame"),
+    ("NTRK3", "S16B", "ETV6-NTRK3 fusion", "yes", "in frame"),
 ]
 EXPECTED_PATIENTS = {
-    "any_sv": {"positive": 6, "negative": 6, "unknown": 1},
-    "named_partner": {"positive": 3, "negative": 9, "unknown": 1},
-    "confirmed": {"positive": 2, "negative": 10, "unknown": 1},
+    "any_sv": {"positive": 6, "negative": 7, "unknown": 1},
+    "named_partner": {"positive": 3, "negative": 10, "unknown": 1},
+    "confirmed": {"positive": 2, "negative": 11, "unknown": 1},
 }
+DAYS_PER_MONTH = 30.4375
 
 
 def _write(path: Path, text: str) -> None:
@@ -126,6 +150,13 @@ def _tsv(rows: list[tuple[str, ...]]) -> str:
     return "".join("\t".join(r) + "\n" for r in rows)
 
 
+def current_age(age_at_sequencing: str, os_months: str) -> str:
+    """The current age (at first sequencing + OS) a study without an age at sequencing would publish."""
+    if age_at_sequencing.startswith((">", "<")) or age_at_sequencing == "NA" or os_months in ("", "NA"):
+        return age_at_sequencing if os_months not in ("", "NA") else "NA"
+    return f"{float(age_at_sequencing) + float(os_months) * DAYS_PER_MONTH / 365.25:.2f}"
+
+
 def write_study(
     folder: Path,
     *,
@@ -133,23 +164,42 @@ def write_study(
     header_lines: bool = True,
     timeline: bool = False,
     case_lists: bool = True,
+    age: str = "sequencing",
+    cancer_type_codes: bool = False,
 ) -> Path:
-    """Write the study into ``folder`` (``layout``: ``sv_new``, ``sv_old`` or ``fusions``) and return it."""
+    """Write the study into ``folder`` (``layout``: ``sv_new``, ``sv_old`` or ``fusions``; ``age``: ``sequencing``
+    or ``current``) and return it."""
     _write(
         folder / "meta_study.txt",
         f"type_of_cancer: mixed\ncancer_study_identifier: {STUDY_ID}\nname: NTRK test study\n"
         "description: Hand-made for tests\nadd_global_case_list: true\n",
     )
-    patient_rows = [("PATIENT_ID", "SEX", "OS_STATUS", "OS_MONTHS", "SMOKING_HISTORY", "MY_CUSTOM_FIELD"), *PATIENTS]
+    header = ("PATIENT_ID", "SEX", "OS_STATUS", "OS_MONTHS", "SMOKING_HISTORY", "MY_CUSTOM_FIELD")
+    ages: dict[str, str] = {}
+    for pid, *_rest, value in SAMPLES:
+        ages.setdefault(pid, value)  # the first sample's age (the first sequenced: no timeline, ties by sample id)
+    if age == "current":
+        patient_rows = [(*header, "CURRENT_AGE_DEID")]
+        patient_rows += [(*p, current_age(ages.get(p[0], "NA"), p[3])) for p in PATIENTS]
+        patient_header = "".join(line + "\tCurrent age\n" for line in PATIENT_HEADER.splitlines())
+    else:
+        patient_rows, patient_header = [header, *PATIENTS], PATIENT_HEADER
     text = _tsv(patient_rows)
     # A ragged row (trailing empty fields dropped by an editor) and Windows line endings: both must be read.
     text = text.replace("P06\tMale\t0:LIVING\t18\tUnknown\t\n", "P06\tMale\t0:LIVING\t18\tUnknown\n")
-    _write(folder / "data_clinical_patient.txt", (PATIENT_HEADER if header_lines else "") + text.replace("\n", "\r\n"))
-    sample_rows = [
-        ("PATIENT_ID", "SAMPLE_ID", "CANCER_TYPE", "CANCER_TYPE_DETAILED", "ONCOTREE_CODE", "SAMPLE_TYPE"),
-    ]
-    sample_rows[0] += ("AGE_AT_SEQ_REPORT",)
-    _write(folder / "data_clinical_sample.txt", (SAMPLE_HEADER if header_lines else "") + _tsv(sample_rows + SAMPLES))
+    _write(folder / "data_clinical_patient.txt", (patient_header if header_lines else "") + text.replace("\n", "\r\n"))
+    columns = ["PATIENT_ID", "SAMPLE_ID", "CANCER_TYPE", "CANCER_TYPE_DETAILED", "ONCOTREE_CODE", "SAMPLE_TYPE"]
+    columns.append("AGE_AT_SEQ_REPORT")
+    rows = [list(r) for r in SAMPLES]
+    meta = [line.split("\t") for line in SAMPLE_HEADER.splitlines()]
+    drop = ({"ONCOTREE_CODE"} if cancer_type_codes else set()) | ({"AGE_AT_SEQ_REPORT"} if age == "current" else set())
+    if cancer_type_codes:
+        for r in rows:
+            r[2] = r[4]  # the code where the main type should be
+    keep = [i for i, c in enumerate(columns) if c not in drop]
+    sample_text = _tsv([tuple(columns[i] for i in keep), *(tuple(r[i] for i in keep) for r in rows)])
+    sample_header = "".join("\t".join(m[i] for i in keep) + "\n" for m in meta)
+    _write(folder / "data_clinical_sample.txt", (sample_header if header_lines else "") + sample_text)
     if layout == "sv_new":
         header = ("Sample_Id", "SV_Status", "Site1_Hugo_Symbol", "Site2_Hugo_Symbol", "Site2_Effect_On_Frame")
         header += ("RNA_Support", "Annotation", "Class")
@@ -161,7 +211,8 @@ def write_study(
         )
     elif layout == "sv_old":
         header = ("Sample_Id", "SV_Status", "Site1_Hugo_Symbol", "Site2_Hugo_Symbol", "Event_Info", "Class")
-        rows = [(s, "SOMATIC", a, b, e, c) for s, a, b, e, c in EVENTS_OLD]
+        header += ("Comments",)
+        rows = [(s, "SOMATIC", a, b, e, c, m) for s, a, b, e, c, m in EVENTS_OLD]
         _write(folder / "data_sv.txt", _tsv([header, *rows]))
     else:
         header = ("Hugo_Symbol", "Entrez_Gene_Id", "Center", "Tumor_Sample_Barcode", "Fusion", "DNA_support")
@@ -222,8 +273,9 @@ RANDOM_TYPES = (
 )
 
 
-def write_random_study(folder: Path, *, n_patients: int = 600, seed: int = 7) -> Path:
-    """A larger seeded study (newer SV layout, no '#' lines) for running matching and survival end to end."""
+def write_random_study(folder: Path, *, n_patients: int = 600, seed: int = 7, unknown_sex: int = 0) -> Path:
+    """A larger seeded study (newer SV layout, no '#' lines) for running matching and survival end to end; the first
+    ``unknown_sex`` patients have sex ``Unknown`` (a rare covariate level, as in MSK-IMPACT studies)."""
     import random
 
     rng = random.Random(seed)
@@ -236,7 +288,8 @@ def write_random_study(folder: Path, *, n_patients: int = 600, seed: int = 7) ->
         cancer, rate = RANDOM_TYPES[i % len(RANDOM_TYPES)]
         months = min(120.0, rng.expovariate(1 / 24))
         status = "1:DECEASED" if rng.random() < 0.6 else "0:LIVING"
-        patients.append((pid, rng.choice(["Female", "Male"]), status, f"{months:.2f}"))
+        sex = rng.choice(["Female", "Male"])
+        patients.append((pid, "Unknown" if i <= unknown_sex else sex, status, f"{months:.2f}"))
         samples.append((pid, sid, cancer, rng.choice(["Primary", "Metastasis"]), str(rng.randint(20, 85))))
         if rng.random() < 0.9:
             profiled.append(sid)

@@ -61,6 +61,7 @@ RAW: dict[str, dict[str, list[object]]] = {
         "assay": ["FoundationOne", "FoundationOne CDx", "FoundationOne", "FoundationOne Liquid"],
         "panel_version": ["v1", "v2", "v1", "v2"],
         "specimen_type": ["Tissue", "Tissue", "Tissue", "Blood"],
+        "sample_type": ["Primary", "Metastasis", None, None],
     },
     "raw.genomic_alterations": {
         "alteration_id": [f"ALT-{i:010d}" for i in range(1, 6)],

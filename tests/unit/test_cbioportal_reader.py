@@ -10,7 +10,10 @@ from cbioportal_folders import SAMPLES, SV_PROFILED, write_study
 
 from rwe_cohorts.ingest.cbioportal import CbioportalStudyError, convert_cbioportal_study, read_study
 from rwe_cohorts.ingest.cbioportal.errors import Issues
-from rwe_cohorts.ingest.cbioportal.tsv import clean, read_tsv
+from rwe_cohorts.ingest.cbioportal.tsv import clean, read_meta, read_tsv
+
+# Every character Python's str.splitlines() treats as a line break besides \n and \r\n, plus a lone \r.
+LINE_BREAKERS = ["\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029", "\r"]
 
 
 def _read(folder: Path):  # type: ignore[no-untyped-def]
@@ -35,7 +38,7 @@ def test_every_layout_reads_the_same_events(tmp_path: Path, layout: str, label: 
     assert label in study.sv_layout
     assert len(study.samples) == len(SAMPLES)
     # data_fusions.txt lists a fusion once per gene: its rows are grouped back into one event per fusion.
-    assert sorted(e.sample_id for e in study.sv_events) == ["S01", "S02", "S03", "S04", "S05", "S06", "S10B"]
+    assert sorted(e.sample_id for e in study.sv_events) == ["S01", "S02", "S03", "S04", "S05", "S06", "S10B", "S16B"]
     assert study.sv_profiled == frozenset(SV_PROFILED)
     s02 = next(e for e in study.sv_events if e.sample_id == "S02")
     assert (s02.site1_gene, s02.site2_gene) == ("NTRK1", "TPM3")
@@ -165,3 +168,68 @@ def test_germline_structural_variants_are_ignored(tmp_path: Path) -> None:
     study, issues = _read(folder)
     assert "S07" not in {e.sample_id for e in study.sv_events}
     assert any("GERMLINE" in n for n in issues.notes)
+
+
+@pytest.mark.parametrize("char", LINE_BREAKERS, ids=lambda c: f"U+{ord(c):04X}")
+@pytest.mark.parametrize("layout", ["sv_old", "sv_new"])
+def test_control_characters_inside_fields_never_split_a_row(tmp_path: Path, char: str, layout: str) -> None:
+    folder = write_study(tmp_path / "s", layout=layout)
+    sv = folder / "data_sv.txt"
+    free_text = "Its functional significance is undetermined." if layout == "sv_old" else "NTRK1-TPM3 rearrangement"
+    text = sv.read_text()
+    assert free_text in text
+    sv.write_text(text.replace(free_text, free_text.replace(" ", char, 1)), newline="")
+    sample = folder / "data_clinical_sample.txt"
+    sample.write_text(sample.read_text().replace("\tColorectal Cancer\t", f"\tColorectal{char}Cancer\t"), newline="")
+    patient = folder / "data_clinical_patient.txt"
+    patient.write_bytes(patient.read_bytes().replace(b"\tx\r\n", f"\tx{char}y\r\n".encode()))
+    study, issues = _read(folder)
+    assert len(study.samples) == len(SAMPLES) and len(study.patients) == 15
+    s02 = next(e for e in study.sv_events if e.sample_id == "S02")
+    assert free_text.split(" ", 1)[1] in s02.description  # the rest of the field stayed in the same row and field
+    assert next(s for s in study.samples if s.sample_id == "S03").attrs["CANCER_TYPE"] == "Colorectal Cancer"
+    assert study.patients["P01"]["MY_CUSTOM_FIELD"] == "x y"
+    notes = "\n".join(issues.notes)
+    assert "data_sv.txt: column " in notes and "control characters" in notes
+    assert "data_clinical_sample.txt: column 'CANCER_TYPE': control characters" in notes
+    assert "data_clinical_patient.txt: column 'MY_CUSTOM_FIELD': control characters" in notes
+    summary = convert_cbioportal_study(folder, tmp_path / "out")  # and the study converts as if the field were clean
+    clean_summary = convert_cbioportal_study(write_study(tmp_path / "clean", layout=layout), tmp_path / "clean_out")
+    assert summary.counts == clean_summary.counts
+
+
+def test_a_vertical_tab_in_a_comment_is_not_a_sample(tmp_path: Path) -> None:
+    """The reported failure: str.splitlines() cut one data_sv.txt row at a vertical tab in Comments, and the rest of
+    the comment became a sample id unknown to the clinical file."""
+    folder = write_study(tmp_path / "s", layout="sv_old")
+    assert "\x0b" in (folder / "data_sv.txt").read_text()
+    study, issues = _read(folder)
+    assert "Its functional significance is undetermined." not in {e.sample_id for e in study.sv_events}
+    assert any("'COMMENTS': control characters (\\x0b)" in n and "line 3" in n for n in issues.notes)
+
+
+def test_quoted_values_bom_and_crlf(tmp_path: Path) -> None:
+    path = tmp_path / "data_sv.txt"
+    rows = [
+        "Sample_Id\tSite1_Hugo_Symbol\tEvent_Info",
+        'S1\tNTRK1\t"Protein fusion: in frame (TPM3-NTRK1)"',
+        'S2\t"NTRK3\tETV6"',  # a tab inside quotes still separates fields, as cBioPortal reads files
+        'S3\tNTRK2\tsays "in frame" somewhere',
+    ]
+    path.write_bytes(b"\xef\xbb\xbf" + "\r\n".join(rows).encode() + b"\r\n")
+    issues = Issues()
+    table = read_tsv(path, issues)
+    assert table is not None and table.columns == ("SAMPLE_ID", "SITE1_HUGO_SYMBOL", "EVENT_INFO")
+    assert [r["EVENT_INFO"] for r in table.rows] == [
+        "Protein fusion: in frame (TPM3-NTRK1)",
+        'ETV6"',
+        'says "in frame" somewhere',
+    ]
+    assert table.rows[1]["SITE1_HUGO_SYMBOL"] == '"NTRK3'
+    assert any("'EVENT_INFO': values in double quotes unquoted: 1 (e.g. line 2)" in n for n in issues.notes)
+
+
+def test_meta_files_and_case_lists_end_lines_only_at_newline(tmp_path: Path) -> None:
+    meta = tmp_path / "meta_study.txt"
+    meta.write_text("cancer_study_identifier: abc\nname: A\x0bB\u2028C\ndescription: x\r\n", newline="")
+    assert read_meta(meta, Issues()) == {"cancer_study_identifier": "abc", "name": "A B C", "description": "x"}

@@ -247,3 +247,24 @@ def test_km_figure_draws_every_count_through_the_formatter(study_db: duckdb.Duck
     )
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert sorted(seen) == sorted(summary["n"].to_list() + risk["n_at_risk"].to_list())
+
+
+def test_a_converted_study_is_the_first_box_of_the_flow(study_db: duckdb.DuckDBPyConnection, spec: StudySpec) -> None:
+    from rwe_cohorts.ingest.cbioportal.attrition import conversion_attrition, downstream
+
+    counts = {"patients_in_study": 25_518, "samples_in_study": 26_002, "patients_without_samples": 4,
+              "samples_other_cancer_type": 31, "patients_without_age": 3, "samples_without_age": 3,
+              "patients_not_solid_tumour": 120, "patients_ntrk_unknown": 7}  # fmt: skip
+    source = {"study_id": "msk_test", "attrition": conversion_attrition(counts, age_required=True),
+              "removed_downstream": downstream(counts)}  # fmt: skip
+    html = build_report(study_db, spec, data_cut_id="x", provenance={}, source=source)
+    collector = _Collector()
+    collector.feed(html)
+    mc = spec.privacy.min_cell_count
+    flow = html[html.index("id='attrition-flow'") :]
+    assert flow.index("id='conversion-step'") < flow.index("All patients in the delivery")
+    box = collector.counts["conversion-step"]
+    assert box[:2] == ["25,518", "26,002"] and "25,511" in box and "25,968" in box  # delivered
+    assert "31" in box and "120" in box and f"<{mc}" in box  # 4, 3 and 7 are suppressed
+    assert _small(box, mc) == []
+    assert "cBioPortal study msk_test" in html and "exposure_assessable" in html

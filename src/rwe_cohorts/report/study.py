@@ -13,6 +13,7 @@ images as data URIs, no scripts.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from rwe_cohorts.report.quality import quality_section, study_checks
 from rwe_cohorts.report.render import Figure, Section, frame_table, render
 from rwe_cohorts.report.tables import (
     attrition_steps,
+    conversion_box,
     diagnostics_table,
     hazard_ratio_table,
     landmarks_table,
@@ -130,9 +132,11 @@ def build_report(
     data_cut_id: str,
     provenance: dict[str, str],
     data_docs_href: str | None = None,
+    source: Mapping[str, Any] | None = None,
 ) -> str:
     """The report HTML, from the marts in ``con`` (the matched Table 1 aggregates the matched patients' covariates
-    with the Table 1 SQL model; no patient row is rendered)."""
+    with the Table 1 SQL model; no patient row is rendered). ``source``: the delivery's conversion summary
+    (:func:`rwe_cohorts.ingest.cbioportal.read_source_summary`), whose attrition is the flow's first box."""
     mc = spec.privacy.min_cell_count
 
     def read(relation: str) -> pl.DataFrame:
@@ -156,7 +160,10 @@ def build_report(
             f"Attrition (CONSORT flow; counts below {mc} shown as <{mc})",
             "attrition",
             "attrition.html.j2",
-            {"steps": attrition_steps(read("marts.attrition"), min_cell=mc, arms=arms)},
+            {
+                "steps": attrition_steps(read("marts.attrition"), min_cell=mc, arms=arms),
+                "source": conversion_box(source, min_cell=mc),
+            },
         ),
         Section(
             "Table 1: baseline characteristics before and after matching",
@@ -248,6 +255,11 @@ def report_provenance(
             f"cBioPortal study {source.get('study_id', '?')}, fusion strictness {source.get('fusion_strictness')}"
         )
         provenance["time axis"] = str(source.get("time_axis_statement", ""))
+        provenance["age"] = str(source.get("age_statement", ""))
+        provenance["cancer type"] = (
+            f"OncoTree main type ({source.get('oncotree_version', '?')}), the exact-matching stratum; a patient with "
+            "samples of several types is the type of the first sequenced solid-tumour sample"
+        )
     return provenance
 
 
@@ -259,11 +271,12 @@ def write_report(
     data_cut_id: str,
     provenance: dict[str, str],
     data_docs: Path | None = None,
+    source: Mapping[str, Any] | None = None,
 ) -> int:
     """Build the report and write it to ``out`` whole or not at all (a temporary file beside it, then an atomic
     rename); the Data Docs are linked relative to ``out`` when they exist. Returns the size in characters."""
     href = os.path.relpath(data_docs, out.parent) if data_docs is not None and data_docs.exists() else None
-    html = build_report(con, spec, data_cut_id=data_cut_id, provenance=provenance, data_docs_href=href)
+    html = build_report(con, spec, data_cut_id=data_cut_id, provenance=provenance, data_docs_href=href, source=source)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(".html.tmp")
     tmp.write_text(html)

@@ -8,7 +8,7 @@ Each returns view objects (:class:`~rwe_cohorts.report.render.Table`) holding di
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import polars as pl
@@ -97,6 +97,36 @@ def attrition_steps(
             }
         )
     return out
+
+
+def conversion_box(source: Mapping[str, Any] | None, *, min_cell: int) -> dict[str, Any] | None:
+    """The flow's first box for a delivery converted from cBioPortal: the study's patients and samples, those the
+    conversion did not deliver per reason, and the delivered ones the pipeline removes later (and at which step),
+    from the manifest's ``source`` block. None for another source. Counts below ``min_cell`` are ``<min_cell``."""
+    steps = (source or {}).get("attrition")
+    if not source or not steps:
+        return None
+    first, last = steps[0], steps[-1]
+    return {
+        "study": f"cBioPortal study {source.get('study_id', '?')}",
+        "patients": count_text(first["patients"], min_cell),
+        "samples": count_text(first["samples"], min_cell),
+        "removed": [
+            {
+                "description": s["description"],
+                "patients": count_text(s["patients_removed"], min_cell),
+                "samples": count_text(s["samples_removed"], min_cell),
+            }
+            for s in steps[1:]
+            if s["patients_removed"] or s["samples_removed"]
+        ],
+        "delivered_patients": count_text(last["patients"], min_cell),
+        "delivered_samples": count_text(last["samples"], min_cell),
+        "later": [
+            {"reason": d["reason"], "step": d["pipeline_step"], "patients": count_text(d["patients"], min_cell)}
+            for d in source.get("removed_downstream", [])
+        ],
+    }
 
 
 def table_one(before: pl.DataFrame, after: pl.DataFrame | None, spec: StudySpec) -> Table:

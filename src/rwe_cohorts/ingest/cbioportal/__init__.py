@@ -4,16 +4,15 @@
 structural variants in either ``data_sv.txt`` layout or ``data_fusions.txt``, case lists, timelines), calls NTRK
 fusions at the study spec's strictness, synthesises dates from cBioPortal's relative times, and writes one Parquet
 file per raw table plus ``manifest.json``, so ingest, the quality checks and every model downstream run unchanged.
-The conventions are in the module docstrings (``fusions``, ``timeaxis``, ``tables``, ``genomics``, ``vocab``) and in
-``docs/cbioportal.md``.
+The conventions are in the module docstrings (``tsv``, ``fusions``, ``timeaxis``, ``ages``, ``oncotree``, ``tables``,
+``attrition``, ``genomics``, ``vocab``) and in ``docs/cbioportal.md``.
 """
 
 from rwe_cohorts.ingest.cbioportal.convert import (
-    ConversionSummary,
+    age_required,
     conversion_options,
     convert_cbioportal_study,
     land_cbioportal_study,
-    read_source_summary,
 )
 from rwe_cohorts.ingest.cbioportal.errors import CbioportalStudyError
 from rwe_cohorts.ingest.cbioportal.fusions import (
@@ -28,6 +27,7 @@ from rwe_cohorts.ingest.cbioportal.fusions import (
     classify_event,
 )
 from rwe_cohorts.ingest.cbioportal.reader import CbioportalStudy, read_study
+from rwe_cohorts.ingest.cbioportal.summary import ConversionSummary, read_source_summary
 from rwe_cohorts.ingest.cbioportal.tables import PLACEHOLDER_ID
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "SampleCall",
     "SampleStatus",
     "SvEvent",
+    "age_required",
     "call_samples",
     "classify_event",
     "conversion_options",

@@ -2,7 +2,8 @@
 
 The delivery is the project's raw format: one Parquet file per raw table, typed per ``data_contracts/raw``, and a
 ``manifest.json`` with each file's rows and SHA-256 (what :func:`rwe_cohorts.ingest.delivery.verify_delivery`
-checks), plus a ``source`` block (this conversion's summary: strictness, time axis, counts, notes). Beside it,
+checks), plus a ``source`` block (this conversion's summary: strictness, time axis, age rule, counts, the
+conversion's attrition per reason (:mod:`.attrition`), notes). Beside it,
 ``source/`` holds the crosswalk to cBioPortal ids (``crosswalk.parquet``), every structural variant's classification
 at every strictness (``sv_events.parquet``) and the summary (``conversion.json``). The folder is written under a
 temporary name and renamed at the end, so a landing-area scan never sees half a delivery.
@@ -20,7 +21,6 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,16 +30,18 @@ import pyarrow.parquet as pq
 from rwe_cohorts.core.contracts import Contract, load_contracts
 from rwe_cohorts.core.spec import StudySpec
 from rwe_cohorts.core.warehouse import CONTRACTS_ROOT
+from rwe_cohorts.ingest.cbioportal.attrition import conversion_attrition, nobody_delivered
 from rwe_cohorts.ingest.cbioportal.errors import CbioportalStudyError, Issues, examples
 from rwe_cohorts.ingest.cbioportal.fusions import FusionStrictness
+from rwe_cohorts.ingest.cbioportal.oncotree import VERSION as ONCOTREE_VERSION
 from rwe_cohorts.ingest.cbioportal.reader import read_study
+from rwe_cohorts.ingest.cbioportal.summary import SOURCE_NAME, ConversionSummary
 from rwe_cohorts.ingest.cbioportal.tables import PLACEHOLDER_ID, RawTables, build_tables
 from rwe_cohorts.ingest.cbioportal.timeaxis import TimeOptions, TimeOrigin
 from rwe_cohorts.ingest.cbioportal.vocab import USED_COLUMNS
 from rwe_cohorts.ingest.delivery import MANIFEST, sha256_file
 
 SCHEMA_VERSION = "1.0"
-SOURCE_NAME = "cbioportal"
 _ARROW = {
     "VARCHAR": pa.string(),
     "INTEGER": pa.int32(),
@@ -50,73 +52,17 @@ _ARROW = {
     "TIMESTAMP": pa.timestamp("us"),
 }
 
+AGE_COVARIATES = frozenset({"age_at_index_years"})
 
-@dataclass(frozen=True)
-class ConversionSummary:
-    """What a conversion did; stored as the manifest's ``source`` block and in ``source/conversion.json``."""
 
-    study_id: str
-    study_name: str
-    delivery_folder: str
-    data_cut_id: str
-    data_cut_date: str
-    fusion_strictness: str
-    time_origin_requested: str
-    time_origin_applied: str
-    anchor_date: str
-    sv_file: str
-    sv_layout: str
-    sv_profiled_source: str
-    timeline_files: tuple[str, ...]
-    placeholder_patient_id: str | None
-    placeholder_tables: tuple[str, ...]
-    counts: Mapping[str, int]
-    notes: tuple[str, ...]
-
-    @property
-    def time_axis_statement(self) -> str:
-        """One sentence for the report: which time zero applied and why (see :mod:`.timeaxis`)."""
-        with_dx = self.counts.get("patients_with_diagnosis_date", 0)
-        delivered = self.counts.get("patients_with_solid_tumour", 0)
-        if self.time_origin_applied == "diagnosis":
-            head = (
-                "Time zero is the diagnosis date from the cBioPortal timeline files; entry (left truncation) is the "
-                "time from diagnosis to sequencing, because cBioPortal's OS_MONTHS counts from sequencing"
-            )
-            if with_dx < delivered:
-                head += (
-                    f"; {delivered - with_dx} of {delivered} patients with a solid tumour have no timeline diagnosis "
-                    "date, hence no index date, and are removed at the attrition step advanced_in_window"
-                )
-        else:
-            why = (
-                "the spec asks for it"
-                if self.time_origin_requested == "sequencing"
-                else "the study has no timeline files"
-                if not self.timeline_files
-                else f"the timeline gives a diagnosis date for {with_dx} of {delivered} patients with a solid tumour"
-            )
-            head = (
-                "Time zero is the sequencing date (cBioPortal's OS_MONTHS counts from sequencing), so entry is 0 "
-                f"for every patient: {why}"
-            )
-        return (
-            f"{head}. Dates are synthesised from relative times (anchor {self.anchor_date}; deaths placed on the "
-            "imputed day of the month), so calendar years carry no information."
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["timeline_files"] = list(self.timeline_files)
-        data["placeholder_tables"] = list(self.placeholder_tables)
-        data["counts"] = dict(self.counts)
-        data["notes"] = list(self.notes)
-        return {"name": SOURCE_NAME, **data, "time_axis_statement": self.time_axis_statement}
+def age_required(spec: StudySpec) -> bool:
+    """Whether the spec needs an age: a minimum age (``eligibility.min_age_years`` above 0) or age as a PS covariate."""
+    return spec.eligibility.min_age_years > 0 or any(c.name in AGE_COVARIATES for c in spec.matching.ps_covariates)
 
 
 def conversion_options(spec: StudySpec) -> dict[str, Any]:
-    """The keyword arguments of :func:`convert_cbioportal_study` a study spec sets (its ``cbioportal`` block and
-    time axis); an error for a spec whose source is not ``cbioportal``."""
+    """The keyword arguments of :func:`convert_cbioportal_study` a study spec sets (its ``cbioportal`` block, time
+    axis and whether an age is needed); an error for a spec whose source is not ``cbioportal``."""
     if spec.source != SOURCE_NAME or spec.cbioportal is None:
         raise ValueError(f"study {spec.study_id}: source is {spec.source!r}, not {SOURCE_NAME!r}")
     options = spec.cbioportal
@@ -126,6 +72,7 @@ def conversion_options(spec: StudySpec) -> dict[str, Any]:
         "anchor_date": options.anchor_date,
         "days_per_month": spec.time_axis.days_per_month,
         "death_day_of_month": spec.time_axis.death_day_of_month,
+        "require_age": age_required(spec),
     }
 
 
@@ -194,14 +141,22 @@ def convert_cbioportal_study(
     days_per_month: float = 30.4375,
     death_day_of_month: int = 15,
     data_cut_id: str | None = None,
+    require_age: bool = True,
 ) -> ConversionSummary:
     """Convert the cBioPortal study in ``study_dir`` into a delivery folder ``out_dir`` (which must not exist or be
     empty). ``data_cut_date`` defaults to the last synthesised date and may not be earlier; ``data_cut_id`` defaults
-    to ``cbioportal_<study id>_<data cut date>``. Returns the summary; raises :class:`CbioportalStudyError` listing
-    every problem."""
+    to ``cbioportal_<study id>_<data cut date>``; ``require_age`` False delivers patients without an age (null birth
+    year), for a spec that needs none. Returns the summary; raises :class:`CbioportalStudyError` listing every
+    problem."""
     options = TimeOptions(time_origin, anchor_date, days_per_month, death_day_of_month)
     return _convert(
-        Path(study_dir), lambda _: Path(out_dir), FusionStrictness(strictness), options, data_cut_date, data_cut_id
+        Path(study_dir),
+        lambda _: Path(out_dir),
+        FusionStrictness(strictness),
+        options,
+        data_cut_date,
+        data_cut_id,
+        require_age=require_age,
     )
 
 
@@ -213,7 +168,13 @@ def land_cbioportal_study(
     opts = conversion_options(spec)
     options = TimeOptions(opts["time_origin"], opts["anchor_date"], opts["days_per_month"], opts["death_day_of_month"])
     return _convert(
-        Path(study_dir), lambda cut_id: Path(landing_dir) / cut_id, opts["strictness"], options, data_cut_date, None
+        Path(study_dir),
+        lambda cut_id: Path(landing_dir) / cut_id,
+        opts["strictness"],
+        options,
+        data_cut_date,
+        None,
+        require_age=opts["require_age"],
     )
 
 
@@ -224,13 +185,15 @@ def _convert(
     options: TimeOptions,
     data_cut_date: dt.date | None,
     data_cut_id: str | None,
+    *,
+    require_age: bool,
 ) -> ConversionSummary:
     issues = Issues()
     study = read_study(study_dir, issues)
     if study is None:
         issues.raise_if_any(study_dir)
         raise CbioportalStudyError(study_dir, ["study could not be read"])
-    tables: RawTables = build_tables(study, strictness, options, issues)
+    tables: RawTables = build_tables(study, strictness, options, issues, age_required=require_age)
     contracts = {c.table: c for c in load_contracts(CONTRACTS_ROOT, "raw").values() if c.table != "load_log"}
     _check_against_contracts(tables.rows, contracts, issues)
     _ignored_columns({"data_clinical_patient.txt": study.patient_columns,
@@ -238,15 +201,16 @@ def _convert(
     latest = _latest_date(tables.rows, options.death_day_of_month) or options.anchor_date
     if data_cut_date is not None and data_cut_date < latest:
         issues.problem("data_cut_date", f"{data_cut_date} is before the last synthesised date {latest}")
-    if tables.counts.get("patients_delivered", 0) == 0:
-        issues.problem(study.sv_file or "data_clinical_sample.txt", "no patient can be delivered")
-    if not tables.rows["genomic_alterations"]:
-        issues.problem(study.sv_file, "no structural variant in any delivered sample (a delivery needs one alteration)")
     cut = data_cut_date or latest
     cut_id = data_cut_id or _data_cut_id(study.study_id, cut)
     out_dir = out_dir_for(cut_id)
     if out_dir.exists() and any(out_dir.iterdir()):
         issues.problem(str(out_dir), "output folder exists and is not empty")
+    if tables.counts.get("patients_delivered", 0) == 0:
+        steps = conversion_attrition(tables.counts, age_required=require_age)
+        issues.problem("data_clinical_sample.txt", nobody_delivered(steps, sample_file="data_clinical_sample.txt"))
+    elif not tables.rows["genomic_alterations"]:
+        issues.problem(study.sv_file, "no structural variant in any delivered sample (a delivery needs one alteration)")
     issues.raise_if_any(study_dir)
     summary = ConversionSummary(
         study_id=study.study_id,
@@ -258,6 +222,9 @@ def _convert(
         time_origin_requested=options.time_origin,
         time_origin_applied=tables.time_origin,
         anchor_date=options.anchor_date.isoformat(),
+        days_per_month=options.days_per_month,
+        age_required=require_age,
+        oncotree_version=ONCOTREE_VERSION,
         sv_file=study.sv_file,
         sv_layout=study.sv_layout,
         sv_profiled_source=study.sv_profiled_source,
@@ -309,12 +276,3 @@ def _write_delivery(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-
-
-def read_source_summary(delivery_folder: Path) -> dict[str, Any] | None:
-    """The ``source`` block of a converted delivery's manifest (None for a delivery from another source)."""
-    path = Path(delivery_folder) / MANIFEST
-    if not path.is_file():
-        return None
-    source = json.loads(path.read_text()).get("source")
-    return source if isinstance(source, dict) and source.get("name") == SOURCE_NAME else None

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 MAX_EXAMPLES = 5
+MAX_SHOWN = 50  # problems shown in the message (the last one always: it sums up when nobody can be delivered)
 
 
 class CbioportalStudyError(ValueError):
@@ -14,9 +15,9 @@ class CbioportalStudyError(ValueError):
     def __init__(self, folder: Path, problems: list[str]) -> None:
         self.folder = folder
         self.problems = problems
+        shown = problems if len(problems) <= MAX_SHOWN else [*problems[: MAX_SHOWN - 1], "...", problems[-1]]
         super().__init__(
-            f"cBioPortal study {folder} cannot be converted: {len(problems)} problem(s)\n  "
-            + "\n  ".join(problems[:50])
+            f"cBioPortal study {folder} cannot be converted: {len(problems)} problem(s)\n  " + "\n  ".join(shown)
         )
 
 

@@ -2,7 +2,8 @@
 
 - ``genomic_reports``: one per delivered sample (``ORD-<n>-01`` / ``SA-<n>``), dated at its sequencing date; assay
   ``Other NGS``; ``panel_version`` ``<gene panel or study id>/sv`` when the sample was profiled for structural
-  variants, ``.../no-sv`` when it was not; specimen ``Blood`` for cfDNA / plasma samples, else ``Tissue``.
+  variants, ``.../no-sv`` when it was not; specimen ``Blood`` for cfDNA / plasma samples, else ``Tissue``;
+  ``sample_type`` ``Primary`` / ``Metastasis`` from ``SAMPLE_TYPE`` (null when the study says neither).
 - ``genomic_alterations``: one ``rearrangement`` per distinct classified event (identical duplicates, e.g. the two
   rows of a fusion in ``data_fusions.txt``, collapse). ``gene`` is the NTRK gene when one is involved, else a
   canonical driver, else the alphabetically first symbol; ``fusion_partner`` the other gene; ``is_functional`` is
@@ -28,7 +29,7 @@ from rwe_cohorts.ingest.cbioportal.fusions import (
     classify_event,
 )
 from rwe_cohorts.ingest.cbioportal.reader import CbioportalStudy, Sample
-from rwe_cohorts.ingest.cbioportal.vocab import SAMPLE_TYPE, lookup, specimen_type
+from rwe_cohorts.ingest.cbioportal.vocab import SAMPLE_TYPE, lookup, sample_type, specimen_type
 
 ASSAY = "Other NGS"
 GENE_PRIORITY: tuple[str, ...] = (*NTRK_GENES, "ALK", "ROS1", "RET", "BRAF", "EGFR", "ERBB2", "KRAS", "MET")
@@ -94,6 +95,7 @@ def genomic_rows(study: CbioportalStudy, delivered: list[DeliveredSample], stric
                 "assay": ASSAY,
                 "panel_version": panel,
                 "specimen_type": specimen_type(lookup((d.sample.attrs,), SAMPLE_TYPE)),
+                "sample_type": sample_type(lookup((d.sample.attrs,), SAMPLE_TYPE)),
             }
         )
     seen: dict[tuple[object, ...], EventCall] = {}

@@ -17,9 +17,10 @@ per-patient zero. The raw model needs dates, so they are synthesised determinist
   ACQUISITION``) from the first sample; at the anchor when the timeline does not place them.
 - Diagnosis: from a timeline ``DIAGNOSIS`` event (or a ``STATUS`` event naming a diagnosis), placed relative to the
   sequencing event on the same timeline. Index date (the raw ``advanced_diagnosis_date``): ``sequencing`` = the
-  anchor, entry 0; ``diagnosis`` = the diagnosis date, entry = sequencing - diagnosis (left truncation), patients
-  without one have no index date (counted at ``advanced_in_window``); ``auto`` = diagnosis when every delivered
-  patient has one, else sequencing.
+  report date of the first delivered sample (the anchor, unless that sample was of another cancer type), entry 0;
+  ``diagnosis`` = the diagnosis date, entry = sequencing - diagnosis (left truncation), patients without one have no
+  index date (counted at ``advanced_in_window``); ``auto`` = diagnosis when every delivered patient has one, else
+  sequencing.
 - Treatments (timeline ``TREATMENT`` events with ``AGENT``) become lines of therapy: one line per start day.
 """
 

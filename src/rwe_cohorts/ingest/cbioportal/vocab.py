@@ -4,26 +4,28 @@ Every mapping is a small table here, case-insensitive; a value that does not map
 (or null where the contract allows it), never a guess. Columns are looked up under their usual aliases, sample
 attributes before patient attributes where both exist.
 
-Cancer type: cBioPortal's ``CANCER_TYPE`` is an OncoTree main type. Types with a CGDB disease-cohort equivalent map
-to it (``Non-Small Cell Lung Cancer`` -> ``NSCLC``, ...; ``Hepatobiliary Cancer`` is split into ``Hepatocellular`` and
-``Cholangiocarcinoma`` by ``CANCER_TYPE_DETAILED`` / ``ONCOTREE_CODE``); other solid tumours become ``Other solid
-tumour`` with the source's own type kept in ``histology``; haematological cancers are not solid tumours (no
-``cancer_diagnosis`` row: removed at the first attrition step). Without ``CANCER_TYPE``, ``ONCOTREE_CODE`` and then
-the study's ``type_of_cancer`` are tried with a code table.
+Cancer type (:func:`cancer_type`): the OncoTree main type (:mod:`.oncotree`, the shipped tree), from
+``CANCER_TYPE`` when it is a main type of the tree, else from ``ONCOTREE_CODE`` through the hierarchy, else from
+``CANCER_TYPE`` holding a code or a node name, else from the study's ``type_of_cancer`` code. Haematological types are
+not solid tumours (no ``cancer_diagnosis`` row: removed at the first attrition step); a value that matches nothing in
+the tree is an unknown cancer type (counted, and named in the notes).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
+
+from rwe_cohorts.ingest.cbioportal.oncotree import OncoTree
 
 Row = Mapping[str, str | None]
 
-OTHER_SOLID = "Other solid tumour"
 NOT_SOLID = "not a solid tumour"
 
 AGE_AT_SEQUENCING = ("AGE_AT_SEQ_REPORT", "AGE_AT_SEQUENCING", "AGE_AT_SEQ_REPORTED_YEARS", "AGE_AT_SAMPLE_COLLECTION")
 AGE_AT_DIAGNOSIS = ("AGE_AT_DIAGNOSIS", "AGE_AT_DX", "AGE", "DIAGNOSIS_AGE", "AGE_AT_INITIAL_DIAGNOSIS")
+CURRENT_AGE = ("CURRENT_AGE_DEID", "CURRENT_AGE", "AGE_CURRENT", "AGE_AT_LAST_FOLLOWUP")
 SEX = ("SEX", "GENDER")
 RACE = ("RACE", "RACE_CATEGORY")
 ETHNICITY = ("ETHNICITY", "ETHNICITY_CATEGORY")
@@ -31,46 +33,14 @@ SMOKING = ("SMOKING_HISTORY", "SMOKING_STATUS", "SMOKING", "TOBACCO_SMOKING_HIST
 STAGE = ("STAGE", "AJCC_PATHOLOGIC_TUMOR_STAGE", "PATH_STAGE", "CLINICAL_STAGE", "STAGE_AT_DIAGNOSIS", "TUMOR_STAGE")
 SAMPLE_TYPE = ("SAMPLE_TYPE", "SAMPLE_CLASS", "SPECIMEN_TYPE")
 CANCER_TYPE = ("CANCER_TYPE",)
-CANCER_TYPE_DETAILED = ("CANCER_TYPE_DETAILED", "ONCOTREE_CODE")
+CANCER_TYPE_DETAILED = ("CANCER_TYPE_DETAILED",)
+ONCOTREE_CODE = ("ONCOTREE_CODE",)
 USED_COLUMNS = frozenset(
-    {"PATIENT_ID", "SAMPLE_ID", "OS_STATUS", "OS_MONTHS", "ONCOTREE_CODE"}
-    | {c for group in (AGE_AT_SEQUENCING, AGE_AT_DIAGNOSIS, SEX, RACE, ETHNICITY, SMOKING, STAGE) for c in group}
-    | {c for group in (SAMPLE_TYPE, CANCER_TYPE, CANCER_TYPE_DETAILED) for c in group}
+    {"PATIENT_ID", "SAMPLE_ID", "OS_STATUS", "OS_MONTHS"}
+    | {c for group in (AGE_AT_SEQUENCING, AGE_AT_DIAGNOSIS, CURRENT_AGE, SEX, RACE, ETHNICITY, SMOKING) for c in group}
+    | {c for group in (STAGE, SAMPLE_TYPE, CANCER_TYPE, CANCER_TYPE_DETAILED, ONCOTREE_CODE) for c in group}
 )
 
-_MAIN_TYPES = {
-    "non-small cell lung cancer": "NSCLC",
-    "small cell lung cancer": "Small cell lung",
-    "colorectal cancer": "Colorectal",
-    "breast cancer": "Breast",
-    "breast carcinoma": "Breast",
-    "pancreatic cancer": "Pancreatic",
-    "prostate cancer": "Prostate",
-    "ovarian cancer": "Ovarian",
-    "esophagogastric cancer": "Gastroesophageal",
-    "bladder cancer": "Bladder",
-    "bladder/urinary tract cancer": "Bladder",
-    "melanoma": "Melanoma",
-    "head and neck cancer": "Head and neck",
-    "renal cell carcinoma": "Renal cell",
-    "endometrial cancer": "Endometrial",
-    "glioma": "Glioma",
-    "thyroid cancer": "Thyroid",
-    "salivary gland cancer": "Salivary gland",
-    "soft tissue sarcoma": "Soft tissue sarcoma",
-    "cancer of unknown primary": "Unknown primary",
-}
-_CODES = {
-    "nsclc": "NSCLC", "luad": "NSCLC", "lusc": "NSCLC", "sclc": "Small cell lung",
-    "coadread": "Colorectal", "coad": "Colorectal", "read": "Colorectal", "brca": "Breast", "paad": "Pancreatic",
-    "prad": "Prostate", "ov": "Ovarian", "hgsoc": "Ovarian", "stad": "Gastroesophageal", "esca": "Gastroesophageal",
-    "egc": "Gastroesophageal", "blca": "Bladder", "skcm": "Melanoma", "mel": "Melanoma", "hnsc": "Head and neck",
-    "lihc": "Hepatocellular", "hcc": "Hepatocellular", "chol": "Cholangiocarcinoma", "ihch": "Cholangiocarcinoma",
-    "ehch": "Cholangiocarcinoma", "phch": "Cholangiocarcinoma", "ccrcc": "Renal cell", "kirc": "Renal cell",
-    "kirp": "Renal cell", "rcc": "Renal cell", "ucec": "Endometrial", "gbm": "Glioma", "lgg": "Glioma",
-    "difg": "Glioma", "thca": "Thyroid", "thpa": "Thyroid", "sarc": "Soft tissue sarcoma", "cup": "Unknown primary",
-    "acyc": "Salivary gland", "sacc": "Salivary gland", "masc": "Salivary gland",
-}  # fmt: skip
 _NOT_SOLID = re.compile(
     r"leuka?emia|lymphoma|myeloma|myelodysplas|myeloprolif|b-cell|t-cell|nk-cell|histiocyt|lymphoid|myeloid|"
     r"plasma cell|mastocytosis|blood cancer"
@@ -106,25 +76,41 @@ def has_any(columns: tuple[str, ...], aliases: tuple[str, ...]) -> bool:
     return any(a in columns for a in aliases)
 
 
-def cancer_type(main: str | None, detailed: str | None, code: str | None, study_code: str | None) -> str | None:
-    """CGDB cohort, ``Other solid tumour``, ``not a solid tumour`` (NOT_SOLID) or None (unknown)."""
+@dataclass(frozen=True)
+class CancerType:
+    """A sample's cancer type: the OncoTree main type (or NOT_SOLID, or None when unknown), its histology (the
+    detailed type or the code's name) and the source value that did not map (for the notes)."""
+
+    main_type: str | None
+    histology: str | None
+    unmapped: str | None = None
+
+
+def cancer_type(
+    tree: OncoTree, main: str | None, detailed: str | None, code: str | None, study_code: str | None
+) -> CancerType:
+    """The cancer type of a sample under the rule in the module docstring."""
+    node = tree.node(code)
+    histology = detailed or (node.name if node is not None else None) or main
+    named = tree.main_type_named(main)
+    if named is not None:
+        haem_detail = (
+            tree.is_haematological_code(code) if node is not None else bool(_NOT_SOLID.search((detailed or "").lower()))
+        )
+        solid = not tree.is_haematological_main_type(named) and not haem_detail
+        return CancerType(named if solid else NOT_SOLID, histology)
+    for candidate in (code, main, study_code):
+        if candidate and tree.node(candidate) is not None:
+            mapped = tree.main_type_of(candidate)
+            solid = not tree.is_haematological_code(candidate)
+            return CancerType(mapped if solid else NOT_SOLID, histology or tree.nodes[candidate.strip().upper()].name)
+    by_name = tree.main_type_of_name(main) or tree.main_type_of_name(detailed)
+    if by_name is not None:
+        return CancerType(by_name if not tree.is_haematological_main_type(by_name) else NOT_SOLID, histology)
     text = " ".join(t for t in (main, detailed) if t).lower()
     if text and _NOT_SOLID.search(text):
-        return NOT_SOLID
-    if main:
-        key = main.strip().lower()
-        if key == "hepatobiliary cancer":
-            detail = f"{detailed or ''} {code or ''}".lower()
-            if "hepatocellular" in detail or re.search(r"\bhcc\b", detail):
-                return "Hepatocellular"
-            if "cholangio" in detail or re.search(r"\b(ihch|ehch|phch|chol)\b", detail):
-                return "Cholangiocarcinoma"
-            return OTHER_SOLID
-        return _MAIN_TYPES.get(key, OTHER_SOLID)
-    for candidate in (code, study_code):
-        if candidate and candidate.strip().lower() in _CODES:
-            return _CODES[candidate.strip().lower()]
-    return None
+        return CancerType(NOT_SOLID, histology)
+    return CancerType(None, histology, main or code)
 
 
 def sex(value: str | None) -> str | None:
@@ -165,18 +151,30 @@ def group_stage(value: str | None, column_present: bool) -> str | None:
     return exact if exact in _STAGES else f"Stage {roman}"
 
 
+def sample_type(value: str | None) -> str | None:
+    """``Primary`` / ``Metastasis`` from cBioPortal's ``SAMPLE_TYPE`` (``Primary Tumor``, ``Metastatic``, ``Mets``
+    ...); anything else (``Local Recurrence``, ``cfDNA``, ``Unknown``) is not recorded (None)."""
+    v = (value or "").strip().lower()
+    if re.fullmatch(r"primary( tumou?r)?( site)?", v):
+        return "Primary"
+    if re.fullmatch(r"metasta(sis|ses|tic)( tumou?r)?( site)?|mets?", v):
+        return "Metastasis"
+    return None
+
+
 def specimen_type(value: str | None) -> str:
     """``Blood`` for liquid biopsies (cfDNA, plasma, blood), else ``Tissue``."""
     return "Blood" if re.search(r"cfdna|plasma|blood|liquid", (value or "").lower()) else "Tissue"
 
 
 def age_years(value: str | None) -> float | None:
-    """Age in years; de-identified forms ``<18`` and ``>89`` / ``90+`` become 17 and 90. ValueError when not an age."""
+    """Age in years; de-identified forms ``<18`` and ``>89`` / ``90+`` become 17 and 90 (``<=17`` 17, ``>=90`` 90).
+    ValueError when not an age."""
     if value is None:
         return None
     v = value.strip().replace(" ", "")
-    if match := re.fullmatch(r"<=?(\d+(?:\.\d+)?)", v):
-        return float(match.group(1)) - 1
+    if match := re.fullmatch(r"<(=?)(\d+(?:\.\d+)?)", v):
+        return float(match.group(2)) - (0 if match.group(1) else 1)
     if match := re.fullmatch(r"(?:>=?(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\+)", v):
         number = float(match.group(1) or match.group(2))
         return number + 1 if v.startswith(">") and "=" not in v else number

@@ -155,6 +155,8 @@ def genomic_reports(
             "assay": categorical(gn.ASSAYS, assay_of_panel[panel]),
             "panel_version": categorical(gn.PANEL_VERSIONS, panel),
             "specimen_type": categorical(("Tissue", "Blood"), is_blood.astype(np.int64)),
+            # Primary vs metastatic specimen is not modelled (no random draw, so the calibration is untouched).
+            "sample_type": pa.nulls(len(owner), type=pa.string()),
             PIDX: pa.array(owner.astype(np.int32)),
         }
     )

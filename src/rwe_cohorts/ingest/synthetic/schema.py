@@ -42,6 +42,7 @@ TABLE_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
         ("assay", "VARCHAR"),
         ("panel_version", "VARCHAR"),
         ("specimen_type", "VARCHAR"),
+        ("sample_type", "VARCHAR"),
     ),
     "panel_genes": (("panel_version", "VARCHAR"), ("gene", "VARCHAR"), ("is_rearrangement_baited", "BOOLEAN")),
     "genomic_alterations": (
