@@ -1,4 +1,7 @@
-"""Balance check: warns (or blocks, when the spec says so) when any |SMD| after matching exceeds the threshold."""
+"""Balance check: every |SMD| after matching within the threshold, or each exception named with its variance ratio
+(or shares) and why. It fails (a warning, or blocking when the spec says so) only on a *significant* imbalance: an
+|SMD| whose test against the threshold rejects at the spec's family-wise ``balance_alpha`` (Bonferroni;
+``rwe_cohorts.matching.diagnostics``); with ``balance_alpha: null`` every |SMD| above the threshold fails."""
 
 import dagster as dg
 
@@ -11,15 +14,18 @@ from rwe_cohorts.matching import balance_exceptions
 @dg.asset_check(asset=key("marts.covariate_balance"), name="smd_within_threshold", blocking=True)
 def balance_check(study: StudyResource) -> dg.AssetCheckResult:
     spec = study.spec()
-    threshold = spec.matching.balance_smd_threshold
+    m = spec.matching
     with study.connect() as con:
-        found = balance_exceptions(warehouse.read_frame(con, "marts.covariate_balance"), threshold)
+        found = balance_exceptions(
+            warehouse.read_frame(con, "marts.covariate_balance"), m.balance_smd_threshold, m.balance_alpha
+        )
     return dg.AssetCheckResult(
-        passed=not found.names,
-        severity=dg.AssetCheckSeverity.ERROR if spec.matching.balance_blocking else dg.AssetCheckSeverity.WARN,
+        passed=found.n_imbalanced == 0,
+        severity=dg.AssetCheckSeverity.ERROR if m.balance_blocking else dg.AssetCheckSeverity.WARN,
         metadata={
-            "summary": f"|SMD| > {threshold}: {', '.join(found.names)}" if found.names else f"all |SMD| <= {threshold}",
+            "summary": found.summary,
             "max_abs_smd_after": found.max_abs_smd or 0.0,
-            "n_imbalanced": len(found.names),
+            "n_above_threshold": len(found.names),
+            "n_imbalanced": found.n_imbalanced,
         },
     )
