@@ -25,7 +25,7 @@ from rwe_cohorts.core.contracts import load_contracts
 from rwe_cohorts.core.spec import StudySpec
 from rwe_cohorts.ingest import delivery as ingest
 from rwe_cohorts.ingest.staging import STAGING_MODELS
-from rwe_cohorts.matching.study import ps_model_frame, run_matching
+from rwe_cohorts.matching.study import matching_marts, run_matching
 from rwe_cohorts.report.formatting import count_text, suppress
 from rwe_cohorts.report.study import build_report
 from rwe_cohorts.survival import plot_survival_curves
@@ -95,11 +95,7 @@ def study_db(default_delivery: Path, spec: StudySpec) -> duckdb.DuckDBPyConnecti
         scores=matched.fit.scores,
     )
     frames = {
-        "marts.ps_model": ps_model_frame(matched.fit, spec),
-        "marts.propensity_scores": matched.fit.scores,
-        "marts.matched_cohort": matched.matched_cohort,
-        "marts.covariate_balance": matched.balance,
-        "marts.ps_overlap": matched.overlap,
+        **matching_marts(matched, spec),
         "marts.km_curves": survival.km_curves,
         "marts.risk_table": survival.risk_table,
         "marts.survival_summary": survival.survival_summary,
