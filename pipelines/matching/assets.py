@@ -38,8 +38,11 @@ def matching(context: dg.AssetExecutionContext, study: StudyResource):  # type: 
         context.log.info(f"propensity model: {note}")
     meta = write(study, matching_marts(out, spec), spec_hash=spec.spec_hash)
     counts = out.matched_cohort.group_by("arm").len().sort("arm")
-    ess = {f"ess_{k}_{'exposed' if r['is_exposed'] else 'comparator'}": r[f"ess_{k}"] for r in out.overlap.to_dicts()
-           for k in ("att", "matched")}
+    ess = {
+        f"ess_{k}_{'exposed' if r['is_exposed'] else 'comparator'}": r[f"ess_{k}"]
+        for r in out.overlap.to_dicts()
+        for k in ("att", "matched")
+    }
     extra: dict[str, dict[str, object]] = {
         "marts.ps_model": {
             "c_statistic": out.fit.c_statistic,

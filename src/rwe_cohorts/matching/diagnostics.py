@@ -66,7 +66,11 @@ def matching_weights(matched: pl.DataFrame, *, treatment_col: str = "is_exposed"
 
 
 def share_in_equipoise(
-    scores: pl.DataFrame, *, treatment_col: str = "is_exposed", ps_col: str = "ps", bounds: tuple[float, float] = EQUIPOISE
+    scores: pl.DataFrame,
+    *,
+    treatment_col: str = "is_exposed",
+    ps_col: str = "ps",
+    bounds: tuple[float, float] = EQUIPOISE,
 ) -> float:
     """Share of all patients with preference score in ``bounds`` (inclusive)."""
     pref = preference_score(scores[ps_col], float(scores[treatment_col].mean()))  # type: ignore[arg-type]
@@ -93,7 +97,8 @@ def effective_sample_sizes(
             }
         )
     return pl.DataFrame(
-        rows, schema={treatment_col: pl.Boolean, "n_matched": pl.Int64, "ess_att": pl.Float64, "ess_matched": pl.Float64}
+        rows,
+        schema={treatment_col: pl.Boolean, "n_matched": pl.Int64, "ess_att": pl.Float64, "ess_matched": pl.Float64},
     )
 
 
@@ -108,13 +113,16 @@ def classify_balance(balance: pl.DataFrame, threshold: float, alpha: float | Non
     """``balance`` (from :func:`~rwe_cohorts.matching.balance.covariate_balance`, with ``smd_se_after``) with
     ``p_above_threshold_after`` and ``balance_after`` (balanced / within chance / imbalanced; null for an undefined
     SMD) added (formulas: module docstring)."""
-    if not 0 < threshold:
+    if not threshold > 0:
         raise BalanceInputError(f"threshold must be > 0, got {threshold!r}")
     if alpha is not None and not 0 < alpha < 1:
         raise BalanceInputError(f"alpha must be in (0, 1) or None, got {alpha!r}")
     d = balance["smd_after"].to_list()
     se = balance["smd_se_after"].to_list()
-    p = [p_above_threshold(a, b, threshold) if a is not None and b is not None else math.nan for a, b in zip(d, se, strict=True)]
+    p = [
+        p_above_threshold(a, b, threshold) if a is not None and b is not None else math.nan
+        for a, b in zip(d, se, strict=True)
+    ]
     defined = sum(1 for v in d if v is not None and not math.isnan(v))
     cut = alpha / defined if alpha is not None and defined else None
 
@@ -181,5 +189,10 @@ def balance_exceptions(balance: pl.DataFrame, threshold: float, alpha: float | N
         details.append(f"{name}: {_reason(row, threshold, alpha, k)}")
         n_bad += row["balance_after"] == IMBALANCED
     return BalanceExceptions(
-        threshold, alpha, names, details, n_bad, None if worst is None else float(worst)  # type: ignore[arg-type]
+        threshold,
+        alpha,
+        names,
+        details,
+        n_bad,
+        None if worst is None else float(worst),  # type: ignore[arg-type]
     )

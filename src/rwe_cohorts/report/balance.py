@@ -24,7 +24,7 @@ def ps_model_statement(m: PsModel, exact: tuple[str, ...]) -> str:
     if m.penalty == "l2" and m.penalty_lambda is not None:
         penalty = (
             f"ridge (L2) penalty lambda = {m.penalty_lambda:g}, i.e. a normal prior with SD "
-            f"{m.penalty_lambda ** -0.5:.2g} on each log odds ratio; intercept "
+            f"{m.penalty_lambda**-0.5:.2g} on each log odds ratio; intercept "
             f"{'penalised' if m.penalize_intercept else 'not penalised'}"
         )
     else:

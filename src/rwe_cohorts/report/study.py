@@ -1,6 +1,7 @@
 """Assemble the study report from the marts: spec summary, published comparison, attrition flow, Table 1 before and
-after matching, the PS model's diagnostics, PS overlap and Love plots, balance with its exceptions, KM curves with the numbers at risk, medians / landmarks / RMST, the forest
-plot of every hazard ratio, diagnostics, data quality and provenance.
+after matching, the PS model's diagnostics, PS overlap and Love plots, balance with its exceptions, KM curves with
+the numbers at risk, medians / landmarks / RMST, the forest plot of every hazard ratio, diagnostics, data quality
+and provenance.
 
 This module reads the marts and prepares each section's numbers and figures; ``templates/study_report.html.j2``
 (a base layout and one template per section) lays them out. Published numbers from the spec's ``published`` block
