@@ -27,6 +27,7 @@ from rwe_cohorts.ingest import delivery as ingest
 from rwe_cohorts.ingest.staging import STAGING_MODELS
 from rwe_cohorts.matching.study import matching_marts, run_matching
 from rwe_cohorts.report.formatting import count_text, suppress
+from rwe_cohorts.report.plots import forest_plot
 from rwe_cohorts.report.study import build_report
 from rwe_cohorts.survival import plot_survival_curves
 from rwe_cohorts.survival.study import run_survival
@@ -243,3 +244,17 @@ def test_km_figure_draws_every_count_through_the_formatter(study_db: duckdb.Duck
     )
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert sorted(seen) == sorted(summary["n"].to_list() + risk["n_at_risk"].to_list())
+
+
+def test_forest_plot_writes_out_a_degenerate_fit_instead_of_drawing_it(study_db: duckdb.DuckDBPyConnection) -> None:
+    """A fit of two exposed against two comparators can give an HR near 0 with CI (0, inf): the plot lists it as
+    text; an axis limit of 0 or inf on the log scale would raise."""
+    hrs = warehouse.read_frame(study_db, "marts.hazard_ratios")
+    degenerate = hrs.head(1).with_columns(
+        pl.lit("caliper_0_2").alias("analysis"),
+        pl.lit(1.1e-14).alias("hr"),
+        pl.lit(0.0).alias("hr_ci_lower"),
+        pl.lit(float("inf")).alias("hr_ci_upper"),
+    )
+    png = forest_plot(pl.concat([hrs, degenerate]))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"

@@ -75,22 +75,30 @@ def forest_plot(
 ) -> bytes:
     """HR with 95% Wald CI per analysis and model (log scale), the three P values printed beside each row.
 
-    ``hazard_ratios`` is ``marts.hazard_ratios``; rows not estimated are listed with their status. ``published``
-    HRs are drawn in orange (diamonds) under the analysis they belong to, labelled "published";
-    ``reference_hr`` is drawn as a dashed vertical line.
+    ``hazard_ratios`` is ``marts.hazard_ratios``; rows not estimated are listed with their status, and a row whose
+    HR or CI limit is not a finite positive number (a degenerate fit, e.g. two exposed against two comparators) is
+    written out instead of drawn. ``published`` HRs are drawn in orange (diamonds) under the analysis they belong
+    to, labelled "published"; ``reference_hr`` is drawn as a dashed vertical line.
     """
     rows = _forest_rows(hazard_ratios, published)
     fig = Figure(figsize=(10, 0.42 * len(rows) + 1.4))
     ax = fig.add_subplot(1, 1, 1)
-    finite = [r for r in rows if r.get("hr") is not None and math.isfinite(r["hr"])]
+
+    def drawable(r: dict[str, Any]) -> bool:
+        values = (r.get("hr"), r.get("hr_ci_lower"), r.get("hr_ci_upper"))
+        return all(v is not None and math.isfinite(v) and v > 0 for v in values)
+
+    finite = [r for r in rows if drawable(r)]
     lo = min([r["hr_ci_lower"] for r in finite] + [0.5]) * 0.8
     hi = max([r["hr_ci_upper"] for r in finite] + [2.0]) * 1.25
     labels = []
     for i, r in enumerate(rows):
         y = len(rows) - 1 - i
         labels.append(f"{r['analysis']} / {r['model']}")
-        if r.get("hr") is None or not math.isfinite(r["hr"]):
-            ax.text(1.0, y, "not estimable", va="center", ha="center", fontsize=8, color="#c62828")
+        if not drawable(r):
+            hr = r.get("hr")
+            text = "not estimable" if hr is None or not math.isfinite(hr) else f"HR {hr:.3g}, CI not finite"
+            ax.text(1.0, y, text, va="center", ha="center", fontsize=8, color="#c62828")
             continue
         if r["source"] == "published":
             color, marker = PUBLISHED_COLOUR, "D"
