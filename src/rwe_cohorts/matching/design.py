@@ -41,7 +41,11 @@ LEVELS_SCHEMA: dict[str, pl.DataType] = {
 
 
 class DesignError(RuntimeError):
-    """The design matrix cannot be estimated (an all-zero or redundant column)."""
+    """The design matrix cannot be estimated (an all-zero or constant column, or redundant columns)."""
+
+
+class RedundantTermsError(DesignError):
+    """Some columns are linear combinations of others: the MLE is not identified, a ridge estimate still is."""
 
 
 @dataclass(frozen=True)
@@ -158,7 +162,7 @@ def check_rank(x: np.ndarray, terms: list[str]) -> None:
             kept.append(j)
         else:
             redundant.append(terms[j])
-    raise DesignError(
+    raise RedundantTermsError(
         f"design matrix is rank-deficient: term(s) {redundant} are linear combinations of earlier terms "
         "(a constant continuous covariate, or covariates that duplicate each other)"
     )

@@ -27,9 +27,9 @@ Conventions:
   for the unpenalised MLE also separated levels (their MLE diverges) and statsmodels' separation messages; for both,
   fitted probabilities within ``SEPARATION_EPS`` of 0 or 1 and terms with |estimate| > ``DIVERGENT_ESTIMATE`` on
   the scale fitted or std_error > ``DIVERGENT_STD_ERROR``. What is a note (``PropensityFit.notes``, no warning):
-  merged sparse levels, single-level covariates, and separated levels under a penalty (finite estimates).
-  Unrecoverable problems (one arm only, a rank-deficient design, non-finite estimates) raise
-  ``PropensityModelError``.
+  merged sparse levels, single-level covariates, separated levels and redundant terms (e.g. a stage level that
+  only one cancer type has, and all of it) under a penalty, which identifies them. Unrecoverable problems (one arm
+  only, a constant column, redundant terms without a penalty, non-finite estimates) raise ``PropensityModelError``.
 
 References: Rosenbaum PR, Rubin DB (1983). The central role of the propensity score in observational studies for
 causal effects. Biometrika 70:41-55. Austin PC (2011), Multivariate Behav Res 46:399-424. Le Cessie S, van
@@ -61,6 +61,7 @@ from rwe_cohorts.matching._examples import examples
 from rwe_cohorts.matching.design import (
     UNKNOWN_LEVEL,
     DesignError,
+    RedundantTermsError,
     Standardize,
     build_design,
     check_rank,
@@ -254,12 +255,19 @@ def fit_propensity(
             f"in {treatment_col!r}"
         )
     design = build_design(df, treatment_col, categorical, continuous, min_level_patients=min_level_patients)
+    notes = list(design.notes)
     try:
         check_rank(design.x, design.terms)
+    except RedundantTermsError as exc:
+        if penalty is None:
+            raise PropensityModelError(str(exc)) from exc
+        notes.append(f"{exc}; the penalty identifies their estimates (shared between the redundant terms)")
+    except DesignError as exc:
+        raise PropensityModelError(str(exc)) from exc
+    try:
         z, centres, scales = scaled(design, standardize)
     except DesignError as exc:
         raise PropensityModelError(str(exc)) from exc
-    notes = list(design.notes)
     problems: list[str] = []
     if penalty is None:
         problems += [f"quasi-complete separation: {s}" for s in design.separated]
