@@ -46,11 +46,15 @@ def outputs(inputs: dict[str, pl.DataFrame], spec: StudySpec) -> SurvivalOutputs
 
 def test_robustness_loop_equals_rematching_each_order(inputs: dict[str, pl.DataFrame], spec: StudySpec) -> None:
     """The robustness loop prepares the matcher and the analysis rows once and gathers each order's matched rows;
-    per order it must give exactly what a full re-match plus :func:`analysis_frame` gives (second implementation)."""
+    per order it must give exactly what a full re-match plus :func:`analysis_frame` gives (second implementation).
+
+    With the study's PS model the exposed patients rarely compete for a comparator on the default delivery: 190 of
+    the spec's 200 orders give the same matched cohort, so the orders compared are the spec's first six (seeds
+    from ``survival.robustness_seed``), which include one that differs and keep the comparison from being vacuous."""
     primary = spec.analysis("primary")
     arms = ArmSpec(column="arm", exposed=spec.arms.exposed, comparator=spec.arms.comparator)
     rest = {k: inputs[k] for k in ("cohort", "time_axes", "scores")}
-    fast = robustness_over_match_orders(spec, n_orders=6, seed=40, **rest)
+    fast = robustness_over_match_orders(spec, n_orders=6, seed=spec.survival.robustness_seed, **rest)
     for row in fast.to_dicts():
         result = match_cohort(inputs["cohort"], spec, scores=inputs["scores"], shuffle_seed=row["seed"])
         matched = matched_cohort_frame(inputs["cohort"], inputs["scores"], result)
@@ -71,7 +75,8 @@ def test_primary_medians_near_published(outputs: SurvivalOutputs) -> None:
     Tolerance: both matched-analysis medians within 6-18 months. The exposed arm has about 24 patients, so its own
     95% CI spans many months, and the matched comparators inherit the exposed arm's cancer-type mix (NTRK fusions
     are enriched in longer-surviving types such as thyroid): on the default delivery the matched NTRK- median is
-    about 15 months while all eligible NTRK- patients have about 11 (see the next test).
+    17.8 months (15.6 with the unpenalised PS model without the cancer type) while all eligible NTRK- patients have
+    about 11 (see the next test); the generator's calibration (issue 21, part B) is what should bring it near 10.
     """
     s = _summary(outputs, "primary")
     for arm in ("NTRK+", "NTRK-"):

@@ -330,12 +330,6 @@ def test_matching_and_survival_run_unchanged_on_a_converted_study(
     con.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=PropensityModelWarning,
-    reason="one patient of unknown sex: quasi-complete separation, the PS fit does not converge; PS robustness for "
-    "rare covariate levels is issue 21a (matching/propensity.py). Remove this marker once 21a is merged.",
-)
 def test_ps_fit_converges_with_one_patient_of_unknown_sex(
     tmp_path: Path, cbio_spec: StudySpec, raw_contracts: dict[str, Contract]
 ) -> None:

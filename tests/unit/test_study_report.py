@@ -25,8 +25,9 @@ from rwe_cohorts.core.contracts import load_contracts
 from rwe_cohorts.core.spec import StudySpec
 from rwe_cohorts.ingest import delivery as ingest
 from rwe_cohorts.ingest.staging import STAGING_MODELS
-from rwe_cohorts.matching.study import ps_model_frame, run_matching
+from rwe_cohorts.matching.study import matching_marts, run_matching
 from rwe_cohorts.report.formatting import count_text, suppress
+from rwe_cohorts.report.plots import forest_plot
 from rwe_cohorts.report.study import build_report
 from rwe_cohorts.survival import plot_survival_curves
 from rwe_cohorts.survival.study import run_survival
@@ -95,11 +96,7 @@ def study_db(default_delivery: Path, spec: StudySpec) -> duckdb.DuckDBPyConnecti
         scores=matched.fit.scores,
     )
     frames = {
-        "marts.ps_model": ps_model_frame(matched.fit, spec),
-        "marts.propensity_scores": matched.fit.scores,
-        "marts.matched_cohort": matched.matched_cohort,
-        "marts.covariate_balance": matched.balance,
-        "marts.ps_overlap": matched.overlap,
+        **matching_marts(matched, spec),
         "marts.km_curves": survival.km_curves,
         "marts.risk_table": survival.risk_table,
         "marts.survival_summary": survival.survival_summary,
@@ -268,3 +265,17 @@ def test_a_converted_study_is_the_first_box_of_the_flow(study_db: duckdb.DuckDBP
     assert "31" in box and "120" in box and f"<{mc}" in box  # 4, 3 and 7 are suppressed
     assert _small(box, mc) == []
     assert "cBioPortal study msk_test" in html and "exposure_assessable" in html
+
+
+def test_forest_plot_writes_out_a_degenerate_fit_instead_of_drawing_it(study_db: duckdb.DuckDBPyConnection) -> None:
+    """A fit of two exposed against two comparators can give an HR near 0 with CI (0, inf): the plot lists it as
+    text; an axis limit of 0 or inf on the log scale would raise."""
+    hrs = warehouse.read_frame(study_db, "marts.hazard_ratios")
+    degenerate = hrs.head(1).with_columns(
+        pl.lit("caliper_0_2").alias("analysis"),
+        pl.lit(1.1e-14).alias("hr"),
+        pl.lit(0.0).alias("hr_ci_lower"),
+        pl.lit(float("inf")).alias("hr_ci_upper"),
+    )
+    png = forest_plot(pl.concat([hrs, degenerate]))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"

@@ -90,15 +90,47 @@ class PsCovariate(_Frozen):
     kind: Literal["continuous", "categorical"]
 
 
+class PsModel(_Frozen):
+    """How the propensity model is estimated (``rwe_cohorts.matching.propensity``; every field required, so the
+    spec states the whole estimator).
+
+    ``penalty: l2`` minimises -loglik(b) + (penalty_lambda / 2) * sum of the squared penalised coefficients (a
+    normal prior with SD 1 / sqrt(penalty_lambda) on each), on the scale ``standardize`` sets: ``continuous``
+    (continuous covariates centred and divided by their SD, ddof 0; 0/1 level indicators as they are), ``all``
+    (indicators too) or ``none``. ``penalize_intercept: false`` leaves the intercept out of the penalty.
+    ``penalty: none`` is the unpenalised MLE (``penalty_lambda`` must then be null). ``include_exact`` adds the
+    exact-matching variables as categorical terms, so the other coefficients are within-stratum associations.
+    A categorical level with fewer than ``min_level_patients`` patients is merged into its covariate's reference
+    level (the most frequent) and reported."""
+
+    penalty: Literal["l2", "none"]
+    penalty_lambda: float | None = Field(gt=0)
+    penalize_intercept: bool
+    standardize: Literal["continuous", "all", "none"]
+    include_exact: bool
+    min_level_patients: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _lambda(self) -> PsModel:
+        if self.penalty == "l2" and self.penalty_lambda is None:
+            raise ValueError("penalty l2 needs penalty_lambda > 0")
+        if self.penalty == "none" and self.penalty_lambda is not None:
+            raise ValueError(f"penalty none takes no penalty_lambda (got {self.penalty_lambda})")
+        return self
+
+
 class Matching(_Frozen):
     exact: tuple[str, ...]
     ps_covariates: tuple[PsCovariate, ...] = Field(min_length=1)
+    ps_model: PsModel
     ratio: int = Field(ge=1, le=100)
     caliper_sd: float | None = Field(default=None, gt=0)
     replace: bool = False
     order: Literal["largest", "smallest"] = "largest"
-    ps_penalty: float | None = Field(default=None, gt=0)
     balance_smd_threshold: float = Field(gt=0)
+    # Family-wise alpha of the test that an |SMD| after matching exceeds the threshold (Bonferroni over the balance
+    # rows; Hripcsak et al. 2025, CohortMethod computeCovariateBalance); null: every |SMD| above it is an imbalance.
+    balance_alpha: float | None = Field(gt=0, lt=1)
     balance_blocking: bool = False
 
 

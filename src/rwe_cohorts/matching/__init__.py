@@ -1,13 +1,20 @@
 """Propensity score, greedy nearest-neighbour matching and balance diagnostics (framework-free; polars in and out)."""
 
 from rwe_cohorts.matching.balance import (
-    BalanceExceptions,
     BalanceInputError,
-    balance_exceptions,
     covariate_balance,
+    kish_ess,
     preference_score,
     ps_overlap_summary,
     smd,
+    smd_standard_error,
+)
+from rwe_cohorts.matching.diagnostics import (
+    BalanceExceptions,
+    balance_exceptions,
+    classify_balance,
+    effective_sample_sizes,
+    share_in_equipoise,
 )
 from rwe_cohorts.matching.greedy import (
     GreedyMatcher,
@@ -42,13 +49,18 @@ __all__ = [
     "balance_exceptions",
     "c_statistic",
     "caliper_width",
+    "classify_balance",
     "covariate_balance",
+    "effective_sample_sizes",
     "fit_propensity",
+    "kish_ess",
     "love_plot",
     "match_nearest",
     "match_nearest_reference",
     "preference_score",
     "ps_overlap_plot",
     "ps_overlap_summary",
+    "share_in_equipoise",
     "smd",
+    "smd_standard_error",
 ]

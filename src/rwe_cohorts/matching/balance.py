@@ -11,8 +11,15 @@ Standardised mean difference (Austin 2009, 2011), exposed (1) minus control (0):
 Convention: the pooled SD is computed separately in each sample: the before-matching SMD uses the before-matching
 SDs and the after-matching SMD the after-matching SDs (cobalt and MatchIt instead hold one denominator fixed at its
 before-matching value; ours makes "after" a property of the matched sample alone). A zero denominator gives SMD 0
-when the means are equal and +/-inf otherwise. Variance ratio (continuous only) = s1^2 / s0^2, null when s0^2 = 0
-or undefined. Diagnostic threshold used in the study: |SMD| < 0.1.
+when the means are equal and +/-inf otherwise. Variance ratio (continuous only) = s1^2 / s0^2 (the same
+variances, ddof = 1 or reliability-weighted), null when s0^2 = 0 or undefined; Rubin (2001) and Austin (2009)
+read 0.5-2 as acceptable. Diagnostic threshold used in the study: |SMD| <= 0.1.
+
+Standard error of an SMD d between n1 exposed and n0 controls (Kish effective sizes (sum w)^2 / sum w^2 per arm
+for weighted samples): se = sqrt((n1 + n0) / (n1 n0) + d^2 / (2 (n1 + n0 - 2))) (Hedges & Olkin 1985; the
+variance CohortMethod's balance test uses for unweighted samples). It is the SMD's chance variation: with 23
+exposed and 230 matched controls se is about 0.22, so an |SMD| of 0.1-0.2 alone says little
+(:mod:`rwe_cohorts.matching.diagnostics` tests it against the threshold).
 
 Preference score (Walker et al. 2013): ln(F / (1 - F)) = ln(PS / (1 - PS)) - ln(P / (1 - P)), P = share exposed;
 patients with 0.3 <= F <= 0.7 are "in empirical equipoise".
@@ -27,12 +34,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 
-from rwe_cohorts.matching.propensity import UNKNOWN_LEVEL
+from rwe_cohorts.matching.design import UNKNOWN_LEVEL, levels_of
 
 EQUIPOISE = (0.3, 0.7)
 
@@ -92,6 +98,22 @@ def smd(m1: float, m0: float, v1: float, v0: float) -> float:
     return diff / denom
 
 
+def kish_ess(weights: np.ndarray) -> float:
+    """(sum w)^2 / sum w^2; 0 for no positive weight."""
+    w = np.asarray(weights, dtype=float)
+    if np.any(~np.isfinite(w)) or np.any(w < 0):
+        raise BalanceInputError("weights must be finite and >= 0")
+    sq = float((w**2).sum())
+    return float(w.sum()) ** 2 / sq if sq > 0 else 0.0
+
+
+def smd_standard_error(d: float, n1: float, n0: float) -> float:
+    """sqrt((n1 + n0) / (n1 n0) + d^2 / (2 (n1 + n0 - 2))); NaN when undefined (an arm below 1, n1 + n0 <= 2)."""
+    if not (n1 > 0 and n0 > 0 and n1 + n0 > 2 and math.isfinite(d)):
+        return math.nan
+    return math.sqrt((n1 + n0) / (n1 * n0) + d * d / (2 * (n1 + n0 - 2)))
+
+
 def _sample_stats(
     x: np.ndarray, treated: np.ndarray, w: np.ndarray, binary: bool
 ) -> tuple[float, float, float, float | None]:
@@ -99,10 +121,6 @@ def _sample_stats(
     m0, v0 = _mean_var(x[~treated], w[~treated], binary)
     ratio = None if binary or not (v0 > 0 and math.isfinite(v1)) else v1 / v0
     return m1, m0, smd(m1, m0, v1, v0), ratio
-
-
-def _category_levels(df: pl.DataFrame, col: str) -> pl.Series:
-    return df[col].cast(pl.String).fill_null(UNKNOWN_LEVEL)
 
 
 def covariate_balance(
@@ -117,7 +135,8 @@ def covariate_balance(
     """Balance table: one row per continuous covariate and per level of each categorical covariate.
 
     Columns: covariate, level (null for continuous), kind ("continuous" / "binary"), mean_exposed_before,
-    mean_control_before, smd_before, variance_ratio_before, and the same four ``_after``. Means of binary rows are
+    mean_control_before, smd_before, variance_ratio_before, the same four ``_after``, and smd_se_after (the SMD's
+    standard error in the after sample, with its per-arm effective sizes). Means of binary rows are
     proportions. ``weights_col`` (optional) names non-negative weights in ``df_after`` (e.g. matching weights);
     ``df_before`` is always unweighted. Categorical levels are the union over both samples, sorted, with
     ``"unknown"`` (nulls) last. Formulas and the SD convention: module docstring.
@@ -129,6 +148,8 @@ def covariate_balance(
         (df_before, df_before[treatment_col].to_numpy(), np.ones(df_before.height)),
         (df_after, df_after[treatment_col].to_numpy(), _weights(df_after, weights_col)),
     ]
+    _, treated_after, w_after = samples[1]
+    n1_after, n0_after = kish_ess(w_after[treated_after]), kish_ess(w_after[~treated_after])
     rows: list[dict[str, object]] = []
 
     def add(covariate: str, level: str | None, values: list[np.ndarray], binary: bool) -> None:
@@ -141,12 +162,14 @@ def covariate_balance(
                 f"smd_{suffix}": d,
                 f"variance_ratio_{suffix}": vr,
             }
+        d_after = row["smd_after"]
+        row["smd_se_after"] = smd_standard_error(d_after, n1_after, n0_after) if isinstance(d_after, float) else None
         rows.append(row)
 
     for col in continuous:
         add(col, None, [frame[col].cast(pl.Float64).to_numpy() for frame, _, _ in samples], binary=False)
     for col in categorical:
-        per_sample = [_category_levels(frame, col) for frame, _, _ in samples]
+        per_sample = [levels_of(frame, col) for frame, _, _ in samples]
         levels = set(per_sample[0].unique().to_list()) | set(per_sample[1].unique().to_list())
         for level in sorted(levels, key=lambda lv: (lv == UNKNOWN_LEVEL, lv)):
             add(col, level, [(s == level).cast(pl.Float64).to_numpy() for s in per_sample], binary=True)
@@ -155,7 +178,9 @@ def covariate_balance(
         for suffix in ("before", "after")
         for stat in ("mean_exposed", "mean_control", "smd", "variance_ratio")
     }
-    return pl.DataFrame(rows, schema=schema)
+    return pl.DataFrame(rows, schema=schema | {"smd_se_after": pl.Float64}).with_columns(
+        pl.col("smd_se_after").fill_nan(None)
+    )
 
 
 def preference_score(ps: pl.Series, exposed_share: float) -> pl.Series:
@@ -217,22 +242,3 @@ def ps_overlap_summary(
         )
         .sort(treatment_col, descending=True)
     )
-
-
-@dataclass(frozen=True)
-class BalanceExceptions:
-    """Covariate levels whose |SMD| after matching exceeds the threshold (``covariate=level``, or the covariate
-    alone for a continuous one), and the largest |SMD| after matching (None when no SMD is defined)."""
-
-    threshold: float
-    names: list[str]
-    max_abs_smd: float | None
-
-
-def balance_exceptions(balance: pl.DataFrame, threshold: float) -> BalanceExceptions:
-    """The levels of ``marts.covariate_balance`` out of balance after matching (|SMD| > ``threshold``)."""
-    after = balance.with_columns(pl.col("smd_after").abs().alias("abs_smd"))
-    worst = after["abs_smd"].drop_nulls().max()
-    bad = after.filter(pl.col("abs_smd") > threshold)
-    names = [f"{r['covariate']}={r['level']}" if r["level"] else r["covariate"] for r in bad.to_dicts()]
-    return BalanceExceptions(threshold, names, None if worst is None else float(worst))  # type: ignore[arg-type]

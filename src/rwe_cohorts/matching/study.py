@@ -1,7 +1,13 @@
 """The study's matching step: propensity model over the eligible pool, 1:k matching, balance and overlap.
 
-Everything comes from the study spec's ``matching`` block (exact strata, PS covariates, ratio, caliper, replacement,
-processing order, penalty, balance threshold). Booleans used as categorical PS covariates are coded ``yes`` / ``no``.
+Everything comes from the study spec's ``matching`` block (exact strata, PS covariates, the PS model's penalty,
+scaling and sparse-level rule, ratio, caliper, replacement, processing order, balance threshold and test).
+Booleans used as categorical PS covariates are coded ``yes`` / ``no``. With ``ps_model.include_exact`` the exact
+variables enter the PS model as categorical terms (first), so the other coefficients estimate within-stratum
+associations: matching happens within strata, and slopes fitted across strata carry the between-stratum
+differences (NTRK+ tumours are younger, less often smokers' cancers) into the scores, which over-corrects within
+a stratum (measured over 21 seeds of the default delivery: mean SMD after matching of age +0.09 without, +0.01
+with the strata in the model).
 """
 
 from __future__ import annotations
@@ -19,6 +25,13 @@ from rwe_cohorts.matching import (
     fit_propensity,
     ps_overlap_summary,
 )
+from rwe_cohorts.matching.diagnostics import (
+    BalanceExceptions,
+    balance_exceptions,
+    classify_balance,
+    effective_sample_sizes,
+    share_in_equipoise,
+)
 
 
 @dataclass(frozen=True)
@@ -28,19 +41,27 @@ class MatchingOutputs:
     matched_cohort: pl.DataFrame
     balance: pl.DataFrame
     overlap: pl.DataFrame
-    max_abs_smd_after: float
-    imbalanced: tuple[str, ...]
+    share_equipoise: float
+    exceptions: BalanceExceptions
 
 
 def ps_covariates(spec: StudySpec) -> tuple[list[str], list[str]]:
-    """(categorical, continuous) PS covariates in spec order."""
+    """(categorical, continuous) PS covariates in spec order (the covariates balance is judged on)."""
     cov = spec.matching.ps_covariates
     return [c.name for c in cov if c.kind == "categorical"], [c.name for c in cov if c.kind == "continuous"]
 
 
+def ps_model_terms(spec: StudySpec) -> tuple[list[str], list[str]]:
+    """(categorical, continuous) covariates of the PS model: the exact variables first when
+    ``ps_model.include_exact``, then the PS covariates."""
+    categorical, continuous = ps_covariates(spec)
+    exact = list(spec.matching.exact) if spec.matching.ps_model.include_exact else []
+    return list(dict.fromkeys([*exact, *categorical])), continuous
+
+
 def ps_frame(cohort: pl.DataFrame, spec: StudySpec) -> pl.DataFrame:
     """The analytic cohort restricted to the PS columns, booleans coded as categorical levels."""
-    categorical, continuous = ps_covariates(spec)
+    categorical, continuous = ps_model_terms(spec)
     cols = ["patient_id", "is_exposed", *spec.matching.exact, *categorical, *continuous]
     frame = cohort.select(list(dict.fromkeys(cols)))
     casts = [
@@ -84,10 +105,17 @@ def match_cohort(
 
 
 def fit_ps(cohort: pl.DataFrame, spec: StudySpec) -> PropensityFit:
-    """The propensity model over the eligible pool, covariates and penalty from the spec."""
-    categorical, continuous = ps_covariates(spec)
+    """The propensity model over the eligible pool, as the spec's ``matching.ps_model`` says."""
+    m = spec.matching.ps_model
+    categorical, continuous = ps_model_terms(spec)
     return fit_propensity(
-        ps_frame(cohort, spec), categorical=categorical, continuous=continuous, penalty=spec.matching.ps_penalty
+        ps_frame(cohort, spec),
+        categorical=categorical,
+        continuous=continuous,
+        penalty=m.penalty_lambda if m.penalty == "l2" else None,
+        penalize_intercept=m.penalize_intercept,
+        standardize=m.standardize,
+        min_level_patients=m.min_level_patients,
     )
 
 
@@ -113,31 +141,62 @@ def matched_cohort_frame(cohort: pl.DataFrame, scores: pl.DataFrame, result: Mat
 
 
 def run_matching(cohort: pl.DataFrame, spec: StudySpec) -> MatchingOutputs:
-    """PS model, matching, balance before/after and PS overlap, as the spec says."""
+    """PS model, matching, balance before/after (with the balance test), PS overlap and effective sample sizes."""
+    m = spec.matching
     fit = fit_ps(cohort, spec)
     result = match_cohort(cohort, spec, scores=fit.scores)
     matched = matched_cohort_frame(cohort, fit.scores, result)
     categorical, continuous = ps_covariates(spec)
     before = ps_frame(cohort, spec)
     after = before.join(matched.select("patient_id"), on="patient_id", how="semi")
-    balance = covariate_balance(before, after, categorical=categorical, continuous=continuous)
-    threshold = spec.matching.balance_smd_threshold
-    smd_after = balance["smd_after"].abs()
-    max_smd = float(smd_after.max()) if balance.height else 0.0  # type: ignore[arg-type]
-    bad = balance.filter(pl.col("smd_after").abs() > threshold)
-    imbalanced = tuple(f"{r['covariate']}={r['level']}" if r["level"] else r["covariate"] for r in bad.to_dicts())
-    overlap = ps_overlap_summary(fit.scores)
-    return MatchingOutputs(fit, result, matched, balance, overlap, max_smd, imbalanced)
+    balance = classify_balance(
+        covariate_balance(before, after, categorical=categorical, continuous=continuous),
+        m.balance_smd_threshold,
+        m.balance_alpha,
+    )
+    overlap = ps_overlap_summary(fit.scores).join(
+        effective_sample_sizes(fit.scores, matched), on="is_exposed", how="left", maintain_order="left"
+    )
+    exceptions = balance_exceptions(balance, m.balance_smd_threshold, m.balance_alpha)
+    return MatchingOutputs(fit, result, matched, balance, overlap, share_in_equipoise(fit.scores), exceptions)
 
 
-def ps_model_frame(fit: PropensityFit, spec: StudySpec) -> pl.DataFrame:
-    """marts.ps_model: coefficients plus fit statistics repeated on every row (one table, one grain: term)."""
+def merged_levels_text(levels: pl.DataFrame) -> str:
+    """The merged sparse levels as ``covariate[level] -> covariate[reference]`` (counts: ``marts.ps_levels``)."""
+    merged = levels.filter("is_merged")
+    return ", ".join(f"{r['covariate']}[{r['level']}] -> {r['covariate']}[{r['coded_as']}]" for r in merged.to_dicts())
+
+
+def ps_model_frame(out: MatchingOutputs, spec: StudySpec) -> pl.DataFrame:
+    """marts.ps_model: coefficients plus the estimator's settings and the fit's diagnostics repeated on every row
+    (one table, one grain: term)."""
+    fit, m = out.fit, spec.matching.ps_model
     return fit.coefficients.with_columns(
         pl.lit(fit.c_statistic).alias("c_statistic"),
+        pl.lit(out.share_equipoise).alias("share_equipoise"),
         pl.lit(fit.n).alias("n"),
         pl.lit(fit.n_exposed).alias("n_exposed"),
         pl.lit(fit.converged).alias("converged"),
+        pl.lit(m.penalty).alias("penalty"),
+        pl.lit(m.penalty_lambda, dtype=pl.Float64).alias("penalty_lambda"),
+        pl.lit(m.penalize_intercept).alias("penalize_intercept"),
+        pl.lit(m.standardize).alias("standardize"),
+        pl.lit(m.min_level_patients).alias("min_level_patients"),
+        pl.lit(merged_levels_text(fit.levels)).alias("merged_levels"),
         pl.lit(fit.method).alias("method"),
+        pl.lit("; ".join(fit.notes)).alias("notes"),
         pl.lit("; ".join(fit.warnings)).alias("warnings"),
         pl.lit(spec.spec_hash).alias("spec_hash"),
     )
+
+
+def matching_marts(out: MatchingOutputs, spec: StudySpec) -> dict[str, pl.DataFrame]:
+    """The matching stage's marts, by relation."""
+    return {
+        "marts.ps_model": ps_model_frame(out, spec),
+        "marts.ps_levels": out.fit.levels,
+        "marts.propensity_scores": out.fit.scores,
+        "marts.matched_cohort": out.matched_cohort,
+        "marts.covariate_balance": out.balance,
+        "marts.ps_overlap": out.overlap,
+    }

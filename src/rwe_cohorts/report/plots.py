@@ -82,25 +82,34 @@ def forest_plot(
 ) -> bytes:
     """HR with 95% Wald CI per analysis and model (log scale), the HR and the three P values in a column beside it.
 
-    ``hazard_ratios`` is ``marts.hazard_ratios``; rows not estimated are listed with their status. ``published``
-    HRs are drawn in orange (diamonds) under the analysis they belong to, labelled "published";
-    ``reference_hr`` is drawn as a dashed vertical line. The text sits in its own panel inside the figure (not past
-    the axes), so the image keeps its drawn width and its labels stay legible at page width.
+    ``hazard_ratios`` is ``marts.hazard_ratios``; rows not estimated are listed with their status, and a row whose
+    HR or CI limit is not a finite positive number (a degenerate fit, e.g. two exposed against two comparators) is
+    written out instead of drawn. ``published`` HRs are drawn in orange (diamonds) under the analysis they belong
+    to, labelled "published"; ``reference_hr`` is drawn as a dashed vertical line. The text sits in its own panel
+    inside the figure (not past the axes), so the image keeps its drawn width and its labels stay legible at page
+    width.
     """
     rows = _forest_rows(hazard_ratios, published)
     n = len(rows)
     fig = Figure(figsize=(FIGURE_WIDTH_IN, 0.36 * n + 1.3))
     grid = fig.add_gridspec(1, 2, width_ratios=(1.15, 1.0), wspace=0.02)
     ax, text_ax = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])
-    finite = [r for r in rows if r.get("hr") is not None and math.isfinite(r["hr"])]
+
+    def drawable(r: dict[str, Any]) -> bool:
+        values = (r.get("hr"), r.get("hr_ci_lower"), r.get("hr_ci_upper"))
+        return all(v is not None and math.isfinite(v) and v > 0 for v in values)
+
+    finite = [r for r in rows if drawable(r)]
     lo = min([r["hr_ci_lower"] for r in finite] + [0.5]) * 0.8
     hi = max([r["hr_ci_upper"] for r in finite] + [2.0]) * 1.25
     labels = []
     for i, r in enumerate(rows):
         y = n - 1 - i
         labels.append(f"{r['analysis']} / {r['model']}")
-        if r.get("hr") is None or not math.isfinite(r["hr"]):
-            ax.text(1.0, y, "not estimable", va="center", ha="center", fontsize=FONT_PT, color="#c62828")
+        if not drawable(r):
+            hr = r.get("hr")
+            text = "not estimable" if hr is None or not math.isfinite(hr) else f"HR {hr:.3g}, CI not finite"
+            ax.text(1.0, y, text, va="center", ha="center", fontsize=FONT_PT, color="#c62828")
             continue
         if r["source"] == "published":
             color, marker = PUBLISHED_COLOUR, "D"

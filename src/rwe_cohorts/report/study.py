@@ -1,6 +1,7 @@
 """Assemble the study report from the marts: spec summary, published comparison, attrition flow, Table 1 before and
-after matching, PS overlap and Love plots, KM curves with the numbers at risk, medians / landmarks / RMST, the forest
-plot of every hazard ratio, diagnostics, data quality and provenance.
+after matching, the PS model's diagnostics, PS overlap and Love plots, balance with its exceptions, KM curves with
+the numbers at risk, medians / landmarks / RMST, the forest plot of every hazard ratio, diagnostics, data quality
+and provenance.
 
 This module reads the marts and prepares each section's numbers and figures; ``templates/study_report.html.j2``
 (a base layout and one template per section) lays them out. Published numbers from the spec's ``published`` block
@@ -24,7 +25,7 @@ from rwe_cohorts.cohort.models import matched_baseline_characteristics
 from rwe_cohorts.core import warehouse
 from rwe_cohorts.core.spec import StudySpec
 from rwe_cohorts.ingest.cbioportal import read_source_summary
-from rwe_cohorts.matching import love_plot, ps_overlap_plot
+from rwe_cohorts.report.balance import balance_section
 from rwe_cohorts.report.formatting import count_text
 from rwe_cohorts.report.plots import forest_plot
 from rwe_cohorts.report.published import (
@@ -94,37 +95,6 @@ def km_section(
     }
 
 
-def balance_section(spec: StudySpec, balance: pl.DataFrame, scores: pl.DataFrame) -> dict[str, Any]:
-    """PS overlap and Love plots, and the SMD of every PS covariate level before and after matching."""
-    mc = spec.privacy.min_cell_count
-    threshold = spec.matching.balance_smd_threshold
-    exp, comp = spec.arms.exposed, spec.arms.comparator
-    table = balance.select(
-        "covariate",
-        "level",
-        pl.col("mean_exposed_before").alias(f"{exp} mean / share"),
-        pl.col("mean_control_before").alias(f"{comp} (eligible) mean / share"),
-        pl.col("smd_before").alias("SMD before"),
-        pl.col("mean_control_after").alias(f"{comp} (matched) mean / share"),
-        pl.col("smd_after").alias("SMD after"),
-    )
-    return {
-        "overlap": Figure(
-            ps_overlap_plot(scores, count_text=lambda n: count_text(n, mc)),
-            "Propensity score overlap between arms",
-            "ps-overlap-plot",
-            "Propensity score densities by arm over the eligible pool (before matching).",
-        ),
-        "love": Figure(
-            love_plot(balance, threshold=threshold),
-            "Love plot of absolute standardized mean differences before and after matching",
-            "love-plot",
-            f"|SMD| per PS covariate level before (open) and after (filled) matching; threshold {threshold:g}.",
-        ),
-        "table": frame_table(table, table_id="balance-table"),
-    }
-
-
 def build_report(
     con: duckdb.DuckDBPyConnection,
     spec: StudySpec,
@@ -175,7 +145,14 @@ def build_report(
             "Propensity scores and covariate balance",
             "balance",
             "balance.html.j2",
-            balance_section(spec, balance, read("marts.propensity_scores")),
+            balance_section(
+                spec,
+                balance=balance,
+                scores=read("marts.propensity_scores"),
+                ps_model=read("marts.ps_model"),
+                levels=read("marts.ps_levels"),
+                overlap=read("marts.ps_overlap"),
+            ),
         ),
         Section(
             "Overall survival",

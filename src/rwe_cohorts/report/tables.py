@@ -14,7 +14,8 @@ from typing import Any
 import polars as pl
 
 from rwe_cohorts.core.spec import StudySpec
-from rwe_cohorts.matching.balance import balance_exceptions
+from rwe_cohorts.matching.diagnostics import balance_exceptions
+from rwe_cohorts.report.balance import ps_model_statement
 from rwe_cohorts.report.formatting import count_text, estimate_ci, fmt, fmt_p
 from rwe_cohorts.report.render import Cell, Row, Table, frame_table
 
@@ -41,7 +42,14 @@ def spec_summary(spec: StudySpec) -> dict[str, str]:
         f"{', '.join(m.exact) or 'nothing'}; nearest neighbour on the logit PS of "
         f"{', '.join(c.name for c in m.ps_covariates)}; caliper "
         f"{'none' if m.caliper_sd is None else f'{m.caliper_sd:g} SD'}; {m.order} PS first; balance: |SMD| <= "
-        f"{m.balance_smd_threshold:g}{' (blocking)' if m.balance_blocking else ' (warn)'}",
+        f"{m.balance_smd_threshold:g}"
+        + (
+            f", an exception an imbalance only if significantly above it (family-wise alpha {m.balance_alpha:g})"
+            if m.balance_alpha is not None
+            else ""
+        )
+        + f"{' (blocking)' if m.balance_blocking else ' (warn)'}",
+        "propensity model": ps_model_statement(m.ps_model, m.exact),
         "survival": f"Kaplan-Meier, CI transform {s.conf_type}; landmarks at {months} months; RMST to "
         f"{s.rmst_tau_months:g} months; Cox (Efron) with Wald, LR and score P; {s.robustness_match_orders} random "
         "match orders for robustness",
@@ -223,8 +231,8 @@ def diagnostics_table(
 ) -> Table:
     """Matching and survival diagnostics with PASS / WARN against thresholds stated in the spec or the mart."""
     threshold = spec.matching.balance_smd_threshold
-    exceptions = balance_exceptions(balance, threshold)
-    worst, names = exceptions.max_abs_smd, ", ".join(exceptions.names)
+    exceptions = balance_exceptions(balance, threshold, spec.matching.balance_alpha)
+    worst = exceptions.max_abs_smd
     flagged = hazard_ratios.filter(pl.col("warnings").fill_null("") != "")
     rows = [
         {
@@ -232,8 +240,8 @@ def diagnostics_table(
             "diagnostic": "covariate balance after matching",
             "statistic": worst,
             "threshold": f"|SMD| <= {threshold:g}",
-            "status": "warn" if exceptions.names else "pass",
-            "detail": f"max |SMD| {fmt(worst)}; above threshold: {names or 'none'}",
+            "status": "warn" if exceptions.n_imbalanced else "pass",
+            "detail": f"max |SMD| {fmt(worst)}; {exceptions.summary}",
         },
         {
             "analysis": "all",
