@@ -1,8 +1,11 @@
 """A thin wrapper around a Great Expectations data context (file-backed or ephemeral).
 
 The file mode keeps a GX project under ``<root>/gx`` (``great_expectations.yml``, suites under ``expectations/``,
-validation results and the static Data Docs site under ``uncommitted/``). Data is always handed to GX as pandas frames
-(one in-memory pandas data source, one dataframe asset per suite): GX's SQL engine does not work on DuckDB.
+validation results and the static Data Docs site under ``uncommitted/``). Two data sources: contract suites run on
+GX's SQL engine against this process's DuckDB connection (data source ``rwe_cohorts_duckdb``, one query asset per
+relation over a temporary view; see :mod:`rwe_cohorts.quality.gx_duckdb_patch`), so DuckDB computes every metric and
+only counts and example keys come back; small frames (the genomics aggregates, and the pandas reference path of the
+contract suites) go to an in-memory pandas data source (``rwe_cohorts_frames``, one dataframe asset per suite).
 """
 
 from __future__ import annotations
@@ -19,34 +22,41 @@ from urllib.parse import unquote, urlparse
 
 import pandas as pd
 
+from rwe_cohorts.quality import gx_duckdb_patch
 from rwe_cohorts.quality._gx import ExpectationSuiteValidationResult, disable_batch_fingerprint, gx
 from rwe_cohorts.quality.data_docs import localize
 
 DATASOURCE = "rwe_cohorts_frames"
+SQL_DATASOURCE = "rwe_cohorts_duckdb"
 BATCH_DEFINITION = "whole_frame"
+SQL_BATCH_DEFINITION = "whole_table"
 
 
 class DataDocsUnavailableError(RuntimeError):
     """Data Docs were requested from an ephemeral context (it has no site on disk)."""
 
 
-def result_format(max_examples: int) -> dict[str, Any]:
-    """GX result format: counts plus the first ``max_examples`` unexpected values and their row labels.
+def result_format(max_examples: int, key_columns: tuple[str, ...] = ()) -> dict[str, Any]:
+    """GX result format: counts plus the first ``max_examples`` unexpected values and their row labels or keys.
 
-    No ``unexpected_index_column_names``: with them GX builds a dict per unexpected row in a Python loop before
-    truncating (minutes for a rule failing on every row of a million-row table). The runner maps the few row labels
-    back to primary keys itself. No row dumps and no index query either.
+    On the pandas path no ``unexpected_index_column_names``: with them GX builds a dict per unexpected row in a Python
+    loop before truncating (minutes for a rule failing on every row of a million-row table); the runner maps the few
+    row labels back to primary keys itself. On the SQL path (``key_columns`` given) GX selects the key columns of the
+    first ``max_examples`` unexpected rows (a ``limit``-ed query). No row dumps and no index query either.
     """
-    return {
+    out: dict[str, Any] = {
         "result_format": "SUMMARY",
         "partial_unexpected_count": max_examples,
         "include_unexpected_rows": False,
         "return_unexpected_index_query": False,
     }
+    if key_columns:
+        out["unexpected_index_column_names"] = list(key_columns)
+    return out
 
 
 class GXContext:
-    """Owns one GX data context: saves suites, runs them on pandas frames, stores results, builds Data Docs.
+    """Owns one GX data context: saves suites, runs them in DuckDB or on pandas frames, stores results, Data Docs.
 
     Use :meth:`file` for a persistent project (results and Data Docs on disk) or :meth:`ephemeral` for fast,
     in-memory validation without Data Docs. Not thread-safe: use one instance per process.
@@ -70,6 +80,19 @@ class GXContext:
             if DATASOURCE in self._context.data_sources.all()
             else self._context.data_sources.add_pandas(DATASOURCE)
         )
+        self._sql_datasource: Any = None
+
+    def sql_datasource(self) -> Any:
+        """The SQL data source over the bound DuckDB connection (created on first use; applies the GX patch)."""
+        if self._sql_datasource is None:
+            gx_duckdb_patch.apply()
+            sources = self._context.data_sources
+            self._sql_datasource = (
+                sources.get(SQL_DATASOURCE)
+                if SQL_DATASOURCE in sources.all()
+                else sources.add_sql(SQL_DATASOURCE, connection_string=gx_duckdb_patch.BOUND_URL)
+            )
+        return self._sql_datasource
 
     @classmethod
     def file(cls, root: Path) -> GXContext:
@@ -88,13 +111,22 @@ class GXContext:
         """The underlying GX data context (escape hatch for GX-specific work)."""
         return self._context
 
-    def ensure_suite(self, name: str, fingerprint: Hashable, build: Callable[[], gx.ExpectationSuite]) -> None:
+    def ensure_suite(
+        self,
+        name: str,
+        fingerprint: Hashable,
+        build: Callable[[], gx.ExpectationSuite],
+        *,
+        query: str | None = None,
+    ) -> None:
         """Save the suite ``name`` and its validation definition unless this exact version is already saved.
 
         ``fingerprint`` identifies the suite's content (e.g. the frozen contract it is built from); ``build`` is only
         called when the suite is new or changed, because saving a GX suite is slow (about 50 ms per expectation).
+        With ``query`` the suite is validated by GX's SQL engine on the result of that DuckDB query (run inside
+        :func:`~rwe_cohorts.quality.gx_duckdb_patch.bound_connection`); without, on a pandas frame.
         """
-        digest = hashlib.sha256(repr(fingerprint).encode()).hexdigest()
+        digest = hashlib.sha256(repr((fingerprint, query)).encode()).hexdigest()
         cached = self._suites.get(name)
         if cached is not None and cached[0] == digest:
             return
@@ -108,14 +140,7 @@ class GXContext:
         suite = build()
         if suite.name != name:
             raise ValueError(f"suite built for {name!r} is named {suite.name!r}")
-        names = {a.name for a in self._datasource.assets}
-        asset = self._datasource.get_asset(name) if name in names else self._datasource.add_dataframe_asset(name=name)
-        batch_names = {b.name for b in asset.batch_definitions}
-        batch_definition = (
-            asset.get_batch_definition(BATCH_DEFINITION)
-            if BATCH_DEFINITION in batch_names
-            else asset.add_batch_definition_whole_dataframe(BATCH_DEFINITION)
-        )
+        batch_definition = self._batch_definition(name, query)
         saved = self._context.suites.add_or_update(suite)
         definition = self._context.validation_definitions.add_or_update(
             gx.ValidationDefinition(name=name, data=batch_definition, suite=saved)
@@ -123,6 +148,21 @@ class GXContext:
         self._suites[name] = (digest, definition)
         if self.mode == "file":
             self._save_fingerprint(name, digest)
+
+    def _batch_definition(self, name: str, query: str | None) -> Any:
+        if query is None:
+            source = self._datasource
+            names = {a.name for a in source.assets}
+            asset = source.get_asset(name) if name in names else source.add_dataframe_asset(name=name)
+            batches = {b.name for b in asset.batch_definitions}
+            if BATCH_DEFINITION in batches:
+                return asset.get_batch_definition(BATCH_DEFINITION)
+            return asset.add_batch_definition_whole_dataframe(BATCH_DEFINITION)
+        source = self.sql_datasource()
+        if name in {a.name for a in source.assets}:
+            source.delete_asset(name)
+        asset = source.add_query_asset(name=name, query=query)
+        return asset.add_batch_definition_whole_table(SQL_BATCH_DEFINITION)
 
     def _fingerprints_path(self) -> Path:
         assert self.root is not None
@@ -147,14 +187,17 @@ class GXContext:
     def run(
         self,
         suite_name: str,
-        frame: pd.DataFrame,
+        frame: pd.DataFrame | None,
         *,
         run_id: str,
         max_examples: int = 5,
+        key_columns: tuple[str, ...] = (),
     ) -> ExpectationSuiteValidationResult:
-        """Validate ``frame`` with a suite saved by :meth:`ensure_suite`; the result is stored and queued for Data Docs.
+        """Validate with a suite saved by :meth:`ensure_suite`; the result is stored and queued for Data Docs.
 
-        GX returns up to ``max_examples`` unexpected values and row labels per expectation (see :func:`result_format`).
+        ``frame`` for a pandas suite; None for a SQL suite (its query runs on the bound DuckDB connection). GX returns
+        up to ``max_examples`` unexpected values and row labels (pandas) or ``key_columns`` values (SQL) per
+        expectation (see :func:`result_format`).
         """
         from great_expectations.core.run_identifier import RunIdentifier
 
@@ -166,8 +209,8 @@ class GXContext:
             # pandas warns about capture groups in contract patterns; GX only needs a match, not the groups
             warnings.filterwarnings("ignore", message="This pattern is interpreted as a regular expression")
             result = definition.run(
-                batch_parameters={"dataframe": frame},
-                result_format=result_format(max_examples),
+                batch_parameters=None if frame is None else {"dataframe": frame},
+                result_format=result_format(max_examples, key_columns if frame is None else ()),
                 run_id=run,
             )
         self._pending.add((suite_name, run.to_tuple()))

@@ -69,6 +69,11 @@ def table_columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str] | 
         return None
 
 
+def check_view(relation: str) -> str:
+    """Name of the temporary view holding a relation's check query on the SQL path (``rwe_check__raw__visits``)."""
+    return "rwe_check__" + relation.replace(".", "__")
+
+
 BATCH_COLUMN = "__batch"
 """Name of the batch number column that :func:`check_query` adds when it splits a relation into batches."""
 

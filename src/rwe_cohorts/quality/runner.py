@@ -1,10 +1,14 @@
 """Validate DuckDB relations against their contracts: DuckDB computes, Great Expectations judges, we apply tolerance.
 
-For one relation: DuckDB returns the rows (``t.*``) plus one boolean column per row rule and foreign key; the frame goes
-to GX's pandas engine with the contract suite; each expectation's counts and up to five example primary keys are read
-from the GX result, and the contract tolerance (``max_share`` and the absolute ``max_count``) decides ``passed``.
+For one relation, the check query is the rows (``t.*``) plus one boolean column per row rule and foreign key. By
+default (``engine="sql"``) it becomes a temporary view on the caller's DuckDB connection and GX's SQL engine runs the
+contract suite on it (:mod:`rwe_cohorts.quality.gx_duckdb_patch`): DuckDB computes every metric (bundled aggregates,
+``limit``-ed example keys through ``unexpected_index_column_names``) and no rows leave the engine. Each expectation's
+counts and up to five example primary keys are read from the GX result, and the contract tolerance (``max_share`` and
+the absolute ``max_count``) decides ``passed``.
 
-Large relations are validated in key-disjoint batches of about ``batch_rows`` rows (rows are bucketed by a hash of
+The pandas path (``engine="pandas"``, the reference the SQL path is tested against) hands the rows to GX's pandas
+engine. Large relations are validated in key-disjoint batches of about ``batch_rows`` rows (rows are bucketed by a hash of
 the primary key, so duplicate keys always meet in the same batch and uniqueness stays exact); counts are summed over
 batches and pandas memory stays bounded by one batch. DuckDB computes the rule columns and the batch numbers in one
 scan and streams the rows sorted by batch (Arrow record batches), so a relation is read once, not once per batch.
@@ -17,7 +21,7 @@ import math
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from numbers import Integral
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 import numpy as np
@@ -29,6 +33,7 @@ from rwe_cohorts.quality.context import GXContext
 from rwe_cohorts.quality.derived import (
     BATCH_COLUMN,
     check_query,
+    check_view,
     derived_columns,
     evaluable_expressions,
     key_hash_sql,
@@ -42,7 +47,10 @@ from rwe_cohorts.quality.outcomes import (
     format_key,
     judge,
 )
+from rwe_cohorts.quality.gx_duckdb_patch import bound_connection
 from rwe_cohorts.quality.suites import SCHEMA_RULE, CheckSpec, build_suite, contract_checks
+
+Engine = Literal["sql", "pandas"]
 
 DEFAULT_BATCH_ROWS = 1_000_000
 """Rows per GX batch (about 400 MB of pandas for a 6-column table). GX has a fixed cost per batch (building its
@@ -69,13 +77,14 @@ class Tally:
         result: Any,
         *,
         table_level: bool,
-        frame: pd.DataFrame,
+        frame: pd.DataFrame | None,
         key_columns: tuple[str, ...],
         max_examples: int,
     ) -> None:
-        """Fold one GX ``ExpectationValidationResult`` on ``frame`` into the tally.
+        """Fold one GX ``ExpectationValidationResult`` into the tally.
 
-        GX reports the labels of the first unexpected rows; their ``key_columns`` values become the example keys.
+        On ``frame`` (pandas) GX reports the labels of the first unexpected rows, whose ``key_columns`` values become
+        the example keys; with ``frame=None`` (SQL) GX reports the ``key_columns`` values themselves.
         """
         self.seen = True
         message = exception_message(result)
@@ -118,10 +127,14 @@ class Tally:
 
 
 def example_keys(
-    frame: pd.DataFrame, details: Mapping[str, Any], key_columns: tuple[str, ...], limit: int
+    frame: pd.DataFrame | None, details: Mapping[str, Any], key_columns: tuple[str, ...], limit: int
 ) -> list[str]:
-    """Primary keys of the unexpected rows GX listed (by row label) in ``partial_unexpected_index_list``."""
+    """Primary keys of the unexpected rows GX listed in ``partial_unexpected_index_list``: row labels of ``frame``
+    (pandas path), or mappings of key column to value (SQL path, ``frame=None``)."""
     entries = details.get("partial_unexpected_index_list") or []
+    if frame is None:
+        rows = [e for e in entries if isinstance(e, Mapping)][: max(limit, 0)]
+        return [format_key(row, key_columns) for row in rows] if key_columns else []
     labels = [int(x) for x in entries if isinstance(x, Integral)][: max(limit, 0)]
     if not key_columns or not labels:
         return []
@@ -209,11 +222,12 @@ def validate_relation(
     context: GXContext,
     batch_rows: int = DEFAULT_BATCH_ROWS,
     max_examples: int = MAX_EXAMPLE_KEYS,
+    engine: Engine = "sql",
 ) -> RelationValidation:
     """Validate one relation against its contract and return the judged outcome of every check.
 
-    The GX run is named ``<data_cut_id>__<run_id>`` in the result store (suffixed ``__batch<i>of<n>`` when the relation
-    is split into batches of ``batch_rows``). Checks on a column the table lacks are not
+    The GX run is named ``<data_cut_id>__<run_id>`` in the result store (on the pandas path suffixed
+    ``__batch<i>of<n>`` when the relation is split into batches of ``batch_rows``). Checks on a column the table lacks are not
     reported separately (``column_exists__<column>`` and ``columns_match_contract`` fail instead); a rule DuckDB cannot
     evaluate (at bind time, or on the data, e.g. a scalar sub-query meeting a duplicate key) fails with its error
     message. ``success`` is false when any ``error``-severity check failed.
@@ -223,15 +237,44 @@ def validate_relation(
         return _missing_relation(contract)
     present = set(columns) | set(derived_columns(contract))
     checks = [spec for spec, _ in contract_checks(contract)]
-    context.ensure_suite(contract.relation, contract, lambda: build_suite(contract))
     expressions, broken = evaluable_expressions(con, contract)
     key = tuple(c for c in contract.primary_key if c in present)
     ((n_rows,),) = con.execute(f"select count(*) from {quote_relation(contract.relation)}").fetchall()
     n_batches = max(1, math.ceil(n_rows / batch_rows)) if key == contract.primary_key and key else 1
 
     table_level = {spec.rule: spec.is_table_level for spec in checks}
+    view = check_view(contract.relation)
+
+    def fold(tallies: dict[str, Tally], result: Any, frame: pd.DataFrame | None) -> None:
+        for item in result.results:
+            rule = (item.expectation_config.meta or {}).get("rule") if item.expectation_config else None
+            if rule in tallies:
+                tallies[rule].add(
+                    item, table_level=table_level[rule], frame=frame, key_columns=key, max_examples=max_examples
+                )
+
+    def run_sql(exprs: Mapping[str, str]) -> dict[str, Tally]:
+        tallies = {spec.rule: Tally() for spec in checks}
+        con.execute(f"create or replace temp view {quote_relation(view)} as {check_query(contract, exprs)}")
+        try:
+            with bound_connection(con):
+                context.ensure_suite(
+                    contract.relation, contract, lambda: build_suite(contract), query=f"select * from {view}"
+                )
+                result = context.run(
+                    contract.relation,
+                    None,
+                    run_id=f"{data_cut_id}__{run_id}",
+                    max_examples=max_examples,
+                    key_columns=key,
+                )
+        finally:
+            con.execute(f"drop view if exists {quote_relation(view)}")
+        fold(tallies, result, None)
+        return tallies
 
     def run_batches(exprs: Mapping[str, str]) -> dict[str, Tally]:
+        context.ensure_suite(contract.relation, contract, lambda: build_suite(contract))
         tallies = {spec.rule: Tally() for spec in checks}
         if n_batches > 1:
             frames = batch_frames(con, check_query(contract, exprs, batches=(key_hash_sql(key), n_batches)))
@@ -239,21 +282,25 @@ def validate_relation(
             frames = iter([(0, fetch_frame(con, check_query(contract, exprs)))])
         for i, frame in frames:
             run_name = f"{data_cut_id}__{run_id}" + (f"__batch{i + 1}of{n_batches}" if n_batches > 1 else "")
-            result = context.run(contract.relation, frame, run_id=run_name, max_examples=max_examples)
-            for item in result.results:
-                rule = (item.expectation_config.meta or {}).get("rule") if item.expectation_config else None
-                if rule in tallies:
-                    tallies[rule].add(
-                        item, table_level=table_level[rule], frame=frame, key_columns=key, max_examples=max_examples
-                    )
+            fold(tallies, context.run(contract.relation, frame, run_id=run_name, max_examples=max_examples), frame)
         return tallies
 
-    try:
-        tallies = run_batches(expressions)
-    except duckdb.Error:
-        # a rule that binds but fails on the data: find it, replace it by a failing null, validate again
-        expressions, broken = evaluable_expressions(con, contract, execute=True)
-        tallies = run_batches(expressions)
+    if engine == "sql":
+        tallies = run_sql(expressions)
+        if any(t.error for t in tallies.values()):
+            # GX reports a DuckDB error per expectation; a rule that binds but fails on the data (a scalar sub-query
+            # meeting a duplicate key) fails the metric query of every expectation: find it, validate again
+            rechecked, broken_on_data = evaluable_expressions(con, contract, execute=True)
+            if broken_on_data:
+                expressions, broken = rechecked, broken_on_data
+                tallies = run_sql(expressions)
+    else:
+        try:
+            tallies = run_batches(expressions)
+        except duckdb.Error:
+            # a rule that binds but fails on the data: find it, replace it by a failing null, validate again
+            expressions, broken = evaluable_expressions(con, contract, execute=True)
+            tallies = run_batches(expressions)
 
     outcomes: list[ExpectationOutcome] = []
     for spec in checks:
@@ -277,9 +324,12 @@ def validate_relations(
     data_cut_id: str,
     context: GXContext,
     batch_rows: int = DEFAULT_BATCH_ROWS,
+    engine: Engine = "sql",
 ) -> list[RelationValidation]:
     """Validate several relations (e.g. ``load_contracts(root, 'raw').values()``) in the given order."""
     return [
-        validate_relation(con, c, run_id=run_id, data_cut_id=data_cut_id, context=context, batch_rows=batch_rows)
+        validate_relation(
+            con, c, run_id=run_id, data_cut_id=data_cut_id, context=context, batch_rows=batch_rows, engine=engine
+        )
         for c in contracts
     ]
