@@ -89,12 +89,14 @@ def check_query(
     ``expressions`` maps each derived column to its SQL (a broken rule may be replaced by a null boolean). With
     ``batches = (hash_sql, n)`` every row also gets its batch number ``hash % n`` in :data:`BATCH_COLUMN` and the rows
     come sorted by it, so one scan streams every batch in turn: rows with equal keys share a batch, so per-batch
-    uniqueness equals global uniqueness.
+    uniqueness equals global uniqueness. Without batches, rows come in table order (``rowid``).
     """
     derived = ", ".join(f"coalesce({expr}, false) as {quote_ident(col)}" for col, expr in expressions.items())
     select = "t.*" + (f", {derived}" if derived else "")
     if batches is None:
-        return f"select {select} from {quote_relation(contract.relation)} t"
+        # in table order: a rule's sub-query or a foreign key's join would otherwise shuffle the rows, and with them
+        # which failing rows are the examples (DuckDB turns the order plus an outer ``limit`` into a top-N)
+        return f"select {select} from {quote_relation(contract.relation)} t" + (" order by t.rowid" if derived else "")
     number = f"({batches[0]}) % {int(batches[1])}"
     return (
         f"select {select}, {number} as {quote_ident(BATCH_COLUMN)} from {quote_relation(contract.relation)} t "

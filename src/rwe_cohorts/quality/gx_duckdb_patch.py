@@ -160,7 +160,7 @@ def apply() -> None:
         for name in REGEX_MODULES:
             module = importlib.import_module(name)
             if hasattr(module, "get_dialect_regex_expression"):
-                module.get_dialect_regex_expression = patched
+                setattr(module, "get_dialect_regex_expression", patched)  # noqa: B010
         _register_dialect()
         _applied = True
 
@@ -179,13 +179,13 @@ def bound_connection(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 def _make_dialect() -> type:
     import duckdb_engine
 
-    class _Connection(duckdb_engine.ConnectionWrapper):  # type: ignore[misc]
+    class _Connection(duckdb_engine.ConnectionWrapper):
         """duckdb-engine's wrapper around the bound connection; closing it (pool disposal) leaves it open."""
 
         def close(self) -> None:
             pass
 
-    class BoundDialect(duckdb_engine.Dialect):  # type: ignore[misc]
+    class BoundDialect(duckdb_engine.Dialect):
         """duckdb-engine's dialect (name ``duckdb``) connecting to the connection bound by :func:`bound_connection`."""
 
         supports_statement_cache = False

@@ -8,11 +8,11 @@ counts and up to five example primary keys are read from the GX result, and the 
 the absolute ``max_count``) decides ``passed``.
 
 The pandas path (``engine="pandas"``, the reference the SQL path is tested against) hands the rows to GX's pandas
-engine. Large relations are validated in key-disjoint batches of about ``batch_rows`` rows (rows are bucketed by a hash of
-the primary key, so duplicate keys always meet in the same batch and uniqueness stays exact); counts are summed over
-batches and pandas memory stays bounded by one batch. DuckDB computes the rule columns and the batch numbers in one
-scan and streams the rows sorted by batch (Arrow record batches), so a relation is read once, not once per batch.
-Each batch is a separate GX validation result in the store.
+engine. Large relations are validated in key-disjoint batches of about ``batch_rows`` rows (rows are bucketed by a hash
+of the primary key, so duplicate keys always meet in the same batch and uniqueness stays exact); counts are summed over
+batches and pandas memory stays bounded by one batch. DuckDB computes the rule columns and the batch numbers in one scan
+and streams the rows sorted by batch (Arrow record batches), so a relation is read once, not once per batch. Each batch
+is a separate GX validation result in the store.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from rwe_cohorts.quality.derived import (
     quote_relation,
     table_columns,
 )
+from rwe_cohorts.quality.gx_duckdb_patch import bound_connection
 from rwe_cohorts.quality.outcomes import (
     MAX_EXAMPLE_KEYS,
     ExpectationOutcome,
@@ -47,7 +48,6 @@ from rwe_cohorts.quality.outcomes import (
     format_key,
     judge,
 )
-from rwe_cohorts.quality.gx_duckdb_patch import bound_connection
 from rwe_cohorts.quality.suites import SCHEMA_RULE, CheckSpec, build_suite, contract_checks
 
 Engine = Literal["sql", "pandas"]
@@ -133,8 +133,13 @@ def example_keys(
     (pandas path), or mappings of key column to value (SQL path, ``frame=None``)."""
     entries = details.get("partial_unexpected_index_list") or []
     if frame is None:
-        rows = [e for e in entries if isinstance(e, Mapping)][: max(limit, 0)]
-        return [format_key(row, key_columns) for row in rows] if key_columns else []
+        # GX's SQL engine lists a multicolumn expectation's unexpected rows by their values only: for the compound
+        # key's uniqueness those values are the key
+        values = details.get("partial_unexpected_list") or []
+        if not entries and all(isinstance(v, Mapping) and set(key_columns) <= set(v) for v in values):
+            entries = values
+        found = [e for e in entries if isinstance(e, Mapping)][: max(limit, 0)]
+        return [format_key(row, key_columns) for row in found] if key_columns else []
     labels = [int(x) for x in entries if isinstance(x, Integral)][: max(limit, 0)]
     if not key_columns or not labels:
         return []
@@ -226,11 +231,11 @@ def validate_relation(
 ) -> RelationValidation:
     """Validate one relation against its contract and return the judged outcome of every check.
 
-    The GX run is named ``<data_cut_id>__<run_id>`` in the result store (on the pandas path suffixed
-    ``__batch<i>of<n>`` when the relation is split into batches of ``batch_rows``). Checks on a column the table lacks are not
-    reported separately (``column_exists__<column>`` and ``columns_match_contract`` fail instead); a rule DuckDB cannot
-    evaluate (at bind time, or on the data, e.g. a scalar sub-query meeting a duplicate key) fails with its error
-    message. ``success`` is false when any ``error``-severity check failed.
+    The GX run is named ``<data_cut_id>__<run_id>`` in the result store (on the pandas path suffixed ``__batch<i>of<n>``
+    when the relation is split into batches of ``batch_rows``). Checks on a column the table lacks are not reported
+    separately (``column_exists__<column>`` and ``columns_match_contract`` fail instead); a rule DuckDB cannot evaluate
+    (at bind time, or on the data, e.g. a scalar sub-query meeting a duplicate key) fails with its error message.
+    ``success`` is false when any ``error``-severity check failed.
     """
     columns = table_columns(con, contract.relation)
     if columns is None:
