@@ -6,8 +6,6 @@ from pipelines.common import describe, display, explain_failures, key
 from pipelines.common_io import image, read, write
 from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource
-from rwe_cohorts.matching import love_plot, ps_overlap_plot
-from rwe_cohorts.matching.study import matching_marts, merged_levels_text, run_matching
 from rwe_cohorts.report.formatting import suppress
 
 MATCHING_MARTS = (
@@ -38,6 +36,10 @@ def matching(context: dg.AssetExecutionContext, study: StudyResource):  # type: 
     """Penalised logistic PS model over the eligible pool (the spec's ``matching.ps_model``), greedy 1:k
     nearest-neighbour matching on the logit PS within exact strata (rounds, largest PS first, ties by patient id),
     covariate balance before/after with the balance test, PS overlap and effective sample sizes."""
+    # imported on use, not with the code location (the library pulls in statsmodels, scikit-learn, scipy, matplotlib)
+    from rwe_cohorts.matching import love_plot, ps_overlap_plot
+    from rwe_cohorts.matching.study import matching_marts, merged_levels_text, run_matching
+
     spec = study.spec()
     cohort = read(study, "marts.analytic_cohort")
     with explain_failures():

@@ -8,7 +8,6 @@ from pipelines.common import display, key
 from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource
 from rwe_cohorts.core import warehouse
-from rwe_cohorts.matching import balance_exceptions
 
 
 def balance_check(*, blocking: bool) -> dg.AssetChecksDefinition:
@@ -24,6 +23,8 @@ def balance_check(*, blocking: bool) -> dg.AssetChecksDefinition:
         + ("(blocking: the study stops when it fails)" if blocking else "(a warning: the study goes on)"),
     )
     def _check(study: StudyResource) -> dg.AssetCheckResult:
+        from rwe_cohorts.matching import balance_exceptions  # imported on use: scipy
+
         m = study.spec().matching
         with study.connect() as con:
             found = balance_exceptions(

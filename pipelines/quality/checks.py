@@ -17,11 +17,10 @@ from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource
 from rwe_cohorts.core.contracts import Contract, load_contracts
 from rwe_cohorts.core.warehouse import CONTRACTS_ROOT
-from rwe_cohorts.quality import ExpectationOutcome, GXContext
 from rwe_cohorts.quality.data_docs import validation_pages
-from rwe_cohorts.quality.genomics import GENOMICS_CHECK as GENOMICS
-from rwe_cohorts.quality.genomics import GENOMICS_RULES
-from rwe_cohorts.quality.study import check_layer, failure_line
+from rwe_cohorts.quality.genomics_rules import GENOMICS_CHECK as GENOMICS
+from rwe_cohorts.quality.genomics_rules import GENOMICS_RULES
+from rwe_cohorts.quality.outcomes import ExpectationOutcome
 
 
 def _result(
@@ -34,6 +33,8 @@ def _result(
 ) -> dg.AssetCheckResult:
     """One Dagster check result; ``pages`` are the check's own validation pages in the Data Docs (``data_docs``
     links the first, so the link opens this check's validation, not the index)."""
+    from rwe_cohorts.quality.study import failure_line
+
     failed = [o for o in outcomes if not o.passed]
     errors = [o for o in failed if o.severity == "error"]
     lines = [failure_line(o, contract) for o in failed]
@@ -85,6 +86,10 @@ def _suite_check(layer: str) -> dg.AssetChecksDefinition:
 
     @dg.multi_asset_check(specs=specs, name=f"{layer}_quality", can_subset=False)
     def _check(context: dg.AssetCheckExecutionContext, study: StudyResource):  # type: ignore[no-untyped-def]
+        # imported on use, not with the code location (Great Expectations takes seconds to import)
+        from rwe_cohorts.quality import GXContext
+        from rwe_cohorts.quality.study import check_layer
+
         with explain_failures(), study.connect() as con:
             checks = check_layer(
                 con,

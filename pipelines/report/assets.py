@@ -10,8 +10,6 @@ from pipelines.resources import StudyResource, code_version, package_versions
 from pipelines.survival.assets import SURVIVAL_MARTS
 from rwe_cohorts.ingest import delivery as ingest
 from rwe_cohorts.ingest.cbioportal import read_source_summary
-from rwe_cohorts.quality.store import run_totals
-from rwe_cohorts.report.study import report_provenance, write_report
 
 REPORT_INPUTS = (
     *SURVIVAL_MARTS,
@@ -35,6 +33,10 @@ REPORT_INPUTS = (
 )
 def study_report(context: dg.AssetExecutionContext, study: StudyResource) -> dg.MaterializeResult:
     """Render ``<reports>/<data cut>/study_report.html`` (written to a temporary file, then renamed atomically)."""
+    # imported on use, not with the code location (the library pulls in matplotlib, scipy)
+    from rwe_cohorts.quality.store import run_totals
+    from rwe_cohorts.report.study import report_provenance, write_report
+
     spec = study.spec()
     docs = Path(study.gx_dir) / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
     out = study.report_path()

@@ -8,8 +8,6 @@ from pipelines.common_io import image, preview, read, write
 from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource
 from rwe_cohorts.report.formatting import suppress
-from rwe_cohorts.survival import plot_kaplan_meier
-from rwe_cohorts.survival.study import robustness_over_match_orders, run_survival
 
 SURVIVAL_MARTS = (
     "marts.km_curves",
@@ -44,6 +42,10 @@ def _inputs(study: StudyResource) -> dict[str, pl.DataFrame]:
 )
 def survival(study: StudyResource):  # type: ignore[no-untyped-def]
     """KM per arm (delayed entry), Cox (Efron; Wald, LR and score tests) and diagnostics for each analysis."""
+    # imported on use, not with the code location (the library pulls in lifelines, scipy, matplotlib)
+    from rwe_cohorts.survival import plot_kaplan_meier
+    from rwe_cohorts.survival.study import run_survival
+
     spec = study.spec()
     with explain_failures():
         out = run_survival(spec, **_inputs(study))
@@ -103,6 +105,8 @@ def survival(study: StudyResource):  # type: ignore[no-untyped-def]
 )
 def hazard_ratio_robustness(study: StudyResource) -> dg.MaterializeResult:
     """The primary HR over many random exposed processing orders (the spec's robustness_match_orders)."""
+    from rwe_cohorts.survival.study import robustness_over_match_orders  # imported on use: lifelines, scipy
+
     spec = study.spec()
     inputs = _inputs(study)
     with explain_failures():

@@ -31,17 +31,23 @@ import pandas as pd
 from rwe_cohorts.core.contracts import Severity, Tag
 from rwe_cohorts.quality._gx import gx, gxe
 from rwe_cohorts.quality.context import GXContext
+from rwe_cohorts.quality.genomics_rules import GENOMICS_CHECK, GENOMICS_RULES, RELATION, SQL_DIR
 from rwe_cohorts.quality.outcomes import MAX_EXAMPLE_KEYS, ExpectationOutcome
 from rwe_cohorts.quality.runner import Tally
 from rwe_cohorts.quality.suites import CheckSpec
 
-SQL_DIR = Path(__file__).parent / "sql"
 FUSION_PARTNERS_FILE = Path(__file__).parent / "reference" / "fusion_partners.txt"
-RELATION = "raw.genomic_alterations"
-GENOMICS_CHECK = "genomic_plausibility"  # the one Dagster check these rules report through
-GENOMICS_RULES = tuple(sorted(p.stem for p in SQL_DIR.glob("*.sql")))  # one rule per query, named after it
 NTRK_GENES: tuple[str, ...] = ("NTRK1", "NTRK2", "NTRK3")
 CANONICAL_DRIVERS: tuple[str, ...] = ("ALK", "BRAF", "EGFR", "ERBB2", "KRAS", "ROS1", "MET", "RET")
+__all__ = [
+    "CANONICAL_DRIVERS",
+    "GENOMICS_CHECK",
+    "GENOMICS_RULES",
+    "NTRK_GENES",
+    "RELATION",
+    "SQL_DIR",
+    "genomic_checks",
+]
 
 
 @dataclass(frozen=True)

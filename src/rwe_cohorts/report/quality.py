@@ -21,7 +21,7 @@ from rwe_cohorts.cohort.checks import analytic_cohort_invariants, attrition_neve
 from rwe_cohorts.core.spec import StudySpec
 from rwe_cohorts.core.warehouse import list_tables, read_frame
 from rwe_cohorts.matching.diagnostics import balance_exceptions
-from rwe_cohorts.quality.genomics import GENOMICS_CHECK, GENOMICS_RULES, RELATION
+from rwe_cohorts.quality.genomics_rules import GENOMICS_CHECK, GENOMICS_RULES, RELATION
 from rwe_cohorts.report.render import Cell, Row, Table, frame_table
 
 Status = Literal["pass", "warn", "fail"]

@@ -11,21 +11,75 @@ Input: a polars frame with ``entry_months``, ``exit_months``, ``is_event`` and a
   the same figure from stored frames (``marts.km_curves``), with a formatter for the counts.
 """
 
-from rwe_cohorts.survival.cox import CoxResult, CoxSpec, CoxVariant, fit_cox_exposure
-from rwe_cohorts.survival.curve_summaries import MedianSurvival, median_survival, numbers_at_risk, survival_at
-from rwe_cohorts.survival.data import ArmSpec, SurvivalArrays, to_arrays, validate_survival_frame
-from rwe_cohorts.survival.entry_diagnostics import (
-    ConditionalKendallTauResult,
-    EntryTimeCoxResult,
-    conditional_kendall_tau,
-    entry_time_cox,
-)
-from rwe_cohorts.survival.errors import InputProblem, SurvivalInputError, SurvivalModelError
-from rwe_cohorts.survival.kaplan_meier import ConfType, KaplanMeierCurve, kaplan_meier
-from rwe_cohorts.survival.km_analysis import KaplanMeierAnalysis, KaplanMeierSettings, kaplan_meier_by_arm
-from rwe_cohorts.survival.plots import plot_kaplan_meier, plot_survival_curves
-from rwe_cohorts.survival.proportional_hazards import ProportionalHazardsTest, proportional_hazards_test
-from rwe_cohorts.survival.rmst import RmstDifference, RmstEstimate, restricted_mean, rmst_difference
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rwe_cohorts.survival.cox import CoxResult, CoxSpec, CoxVariant, fit_cox_exposure
+    from rwe_cohorts.survival.curve_summaries import MedianSurvival, median_survival, numbers_at_risk, survival_at
+    from rwe_cohorts.survival.data import ArmSpec, SurvivalArrays, to_arrays, validate_survival_frame
+    from rwe_cohorts.survival.entry_diagnostics import (
+        ConditionalKendallTauResult,
+        EntryTimeCoxResult,
+        conditional_kendall_tau,
+        entry_time_cox,
+    )
+    from rwe_cohorts.survival.errors import InputProblem, SurvivalInputError, SurvivalModelError
+    from rwe_cohorts.survival.kaplan_meier import ConfType, KaplanMeierCurve, kaplan_meier
+    from rwe_cohorts.survival.km_analysis import KaplanMeierAnalysis, KaplanMeierSettings, kaplan_meier_by_arm
+    from rwe_cohorts.survival.plots import plot_kaplan_meier, plot_survival_curves
+    from rwe_cohorts.survival.proportional_hazards import ProportionalHazardsTest, proportional_hazards_test
+    from rwe_cohorts.survival.rmst import RmstDifference, RmstEstimate, restricted_mean, rmst_difference
+
+_EXPORTS: dict[str, str] = {
+    "ArmSpec": "rwe_cohorts.survival.data",
+    "ConditionalKendallTauResult": "rwe_cohorts.survival.entry_diagnostics",
+    "ConfType": "rwe_cohorts.survival.kaplan_meier",
+    "CoxResult": "rwe_cohorts.survival.cox",
+    "CoxSpec": "rwe_cohorts.survival.cox",
+    "CoxVariant": "rwe_cohorts.survival.cox",
+    "EntryTimeCoxResult": "rwe_cohorts.survival.entry_diagnostics",
+    "InputProblem": "rwe_cohorts.survival.errors",
+    "KaplanMeierAnalysis": "rwe_cohorts.survival.km_analysis",
+    "KaplanMeierCurve": "rwe_cohorts.survival.kaplan_meier",
+    "KaplanMeierSettings": "rwe_cohorts.survival.km_analysis",
+    "MedianSurvival": "rwe_cohorts.survival.curve_summaries",
+    "ProportionalHazardsTest": "rwe_cohorts.survival.proportional_hazards",
+    "RmstDifference": "rwe_cohorts.survival.rmst",
+    "RmstEstimate": "rwe_cohorts.survival.rmst",
+    "SurvivalArrays": "rwe_cohorts.survival.data",
+    "SurvivalInputError": "rwe_cohorts.survival.errors",
+    "SurvivalModelError": "rwe_cohorts.survival.errors",
+    "conditional_kendall_tau": "rwe_cohorts.survival.entry_diagnostics",
+    "entry_time_cox": "rwe_cohorts.survival.entry_diagnostics",
+    "fit_cox_exposure": "rwe_cohorts.survival.cox",
+    "kaplan_meier": "rwe_cohorts.survival.kaplan_meier",
+    "kaplan_meier_by_arm": "rwe_cohorts.survival.km_analysis",
+    "median_survival": "rwe_cohorts.survival.curve_summaries",
+    "numbers_at_risk": "rwe_cohorts.survival.curve_summaries",
+    "plot_kaplan_meier": "rwe_cohorts.survival.plots",
+    "plot_survival_curves": "rwe_cohorts.survival.plots",
+    "proportional_hazards_test": "rwe_cohorts.survival.proportional_hazards",
+    "restricted_mean": "rwe_cohorts.survival.rmst",
+    "rmst_difference": "rwe_cohorts.survival.rmst",
+    "survival_at": "rwe_cohorts.survival.curve_summaries",
+    "to_arrays": "rwe_cohorts.survival.data",
+    "validate_survival_frame": "rwe_cohorts.survival.data",
+}
+"""Public name -> the module defining it: imported on first use (PEP 562), so importing the package stays cheap
+and its heavy dependencies load only where they are used."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ArmSpec",
