@@ -7,7 +7,8 @@ Per size, under a fresh temporary root:
 
 1. ``python -m pipelines.cli generate --patients N --seed S --out <root>/landing/cut_<date>``, in its own process
    (``--repeats-generate`` times; the first delivery is kept);
-2. ``--repeats`` times: ``python -m pipelines.cli run`` in a fresh process with its own data folder and Dagster
+2. the floor: one DuckDB scan of every delivered file, median of 3 passes (``bench/floor.py``);
+3. ``--repeats`` times: ``python -m pipelines.cli run`` in a fresh process with its own data folder and Dagster
    instance (``RWE_DATA_DIR``, ``DAGSTER_HOME`` with a copy of ``.dagster_home/dagster.yaml``), the landing area
    above (``RWE_LANDING_DIR``) and the study spec (``RWE_STUDY_SPEC``; default the shipped NTRK spec). The process is
    watched from outside (``pipelines/bench_measure.py``); afterwards its Dagster run's STEP_START / STEP_SUCCESS /
@@ -33,6 +34,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from bench.floor import scan_floor
 from bench.measure import measure, read_steps, stage_summary, step_stages
 from bench.tables import growth, markdown, summarise_size
 
@@ -130,6 +132,8 @@ def bench_size(n: int, repeats: int, args: argparse.Namespace, root: Path, stage
         _progress(f"{n:,} patients: generate {m.wall_s:.1f} s, {m.peak_rss_mb:.0f} MB")
         if i > 0:
             shutil.rmtree(out)
+    floor = scan_floor(delivery)
+    _progress(f"{n:,} patients: floor (one DuckDB scan of every delivered file) {floor['seconds']:.2f} s")
     runs = []
     for r in range(repeats):
         rep = root / f"run_{r}"
@@ -151,7 +155,13 @@ def bench_size(n: int, repeats: int, args: argparse.Namespace, root: Path, stage
             _progress(run["log_tail"])
         if not args.keep:
             shutil.rmtree(rep / "data", ignore_errors=True)
-    size: dict[str, Any] = {"patients": n, "rows_written": _rows_written(delivery), "generate": generate, "runs": runs}
+    size: dict[str, Any] = {
+        "patients": n,
+        "rows_written": _rows_written(delivery),
+        "floor": floor,
+        "generate": generate,
+        "runs": runs,
+    }
     size["summary"] = summarise_size(size)
     return size
 

@@ -15,6 +15,7 @@ import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bench.floor import multiple
 from bench.measure import STAGES
 
 GROWTH_LIMIT = 1.15
@@ -72,6 +73,11 @@ def summarise_size(size: Mapping[str, Any]) -> dict[str, dict[str, float | None]
         "peak_rss_mb": _max([r["peak_rss_mb"] for r in runs]),
         "repeats": len(runs),
     }
+    floor = (size.get("floor") or {}).get("seconds")
+    if floor:
+        for row in out.values():
+            row["floor_multiple"] = multiple(row["seconds"], floor)
+        out["floor"] = {"seconds": floor, "peak_rss_mb": None, "repeats": len(size["floor"].get("passes") or [])}
     return out
 
 
@@ -131,7 +137,9 @@ def markdown(result: Mapping[str, Any]) -> str:
         cells = []
         for s in summaries:
             v = s.get(row)
-            cells.append("-" if v is None else f"{_secs(v['seconds'])}, {_mem(v['peak_rss_mb'])}")
+            times = "" if v is None or v.get("floor_multiple") is None else f" ({v['floor_multiple']:.0f}x floor)"
+            mem = "" if v is None or v.get("peak_rss_mb") is None else f", {_mem(v['peak_rss_mb'])}"
+            cells.append("-" if v is None else f"{_secs(v['seconds'])}{times}{mem}")
         lines.append(f"| {row} | " + " | ".join(cells) + " |")
     reps = ", ".join(f"{n:,}: {s['whole run']['repeats']}" for n, s in zip(sizes, summaries, strict=True))
     lines += [
@@ -139,7 +147,9 @@ def markdown(result: Mapping[str, Any]) -> str:
         f"Each cell: median wall time over the runs (runs per size: {reps}; generate: "
         f"{result['repeats_generate']}), then the peak resident memory of any run. A stage is the sum of its Dagster "
         "steps; startup is the whole run minus its steps (interpreter, imports, Dagster and resource set-up, "
-        "bookkeeping between steps, teardown). Each run is a fresh `rwe run` process on a fresh data folder.",
+        "bookkeeping between steps, teardown). Each run is a fresh `rwe run` process on a fresh data folder. "
+        "floor: one DuckDB scan of every delivered file (every value of every column), median of its passes, "
+        "measured in the same benchmark run; (Nx floor) is a cell's time as a multiple of it.",
     ]
     if len(set(sizes)) >= 2:
         lines += [

@@ -121,8 +121,12 @@ def test_bench_smoke(tmp_path: Path) -> None:
         cell = size["summary"][row]
         assert cell["seconds"] > 0 and cell["peak_rss_mb"] > 0, (row, cell)
         assert cell["peak_rss_mb"] <= size["summary"]["whole run"]["peak_rss_mb"] + 1 or row == "generate"
+    assert size["floor"]["seconds"] > 0 and size["floor"]["files"] >= 10 and len(size["floor"]["passes"]) == 3
     md = (out / "latest.md").read_text()
     assert "| stage | 3,000 patients |" in md
+    whole = size["summary"]["whole run"]
+    assert whole["floor_multiple"] == pytest.approx(whole["seconds"] / size["floor"]["seconds"])
+    assert "| floor | " in md and f"({whole['floor_multiple']:.0f}x floor)" in md
     for row in ROWS:
         assert f"| {row} | " in md
     assert list(out.glob("bench_*.json")) and list(out.glob("bench_*.md"))

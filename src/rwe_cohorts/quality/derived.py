@@ -11,7 +11,8 @@ are quoted and rule expressions are the contract's own SQL.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
 
 import duckdb
 
@@ -72,6 +73,36 @@ def table_columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str] | 
 def check_view(relation: str) -> str:
     """Name of the temporary view holding a relation's check query on the SQL path (``rwe_check__raw__visits``)."""
     return "rwe_check__" + relation.replace(".", "__")
+
+
+@contextlib.contextmanager
+def checked_view(con: duckdb.DuckDBPyConnection, contract: Contract, expressions: Mapping[str, str]) -> Iterator[str]:
+    """A temporary view of the relation's rows plus its derived rule columns, for GX's SQL engine; dropped on exit.
+
+    GX sends a few dozen queries per suite (bundled counts, example keys per expectation). So that the rules' sub-
+    queries and the foreign keys' joins run once, not once per query, the derived columns are computed once, in table
+    order, into a temporary table of booleans (``rwe_derived__<schema>__<table>``, one byte per row and rule), and the
+    view pairs it row by row with the table (a positional join: the table's own columns are read straight from it). A
+    rule that fails on the data raises here (``duckdb.Error``), before GX runs. Yields the view's name.
+    """
+    view = check_view(contract.relation)
+    derived = "rwe_derived__" + contract.relation.replace(".", "__")
+    relation = quote_relation(contract.relation)
+    try:
+        if expressions:
+            columns = ", ".join(f"coalesce({expr}, false) as {quote_ident(col)}" for col, expr in expressions.items())
+            con.execute(
+                f"create or replace temp table {quote_ident(derived)} as "
+                f"select {columns} from {relation} t order by t.rowid"
+            )
+            body = f"select t.*, d.* from {relation} t positional join {quote_ident(derived)} d"
+        else:
+            body = f"select t.* from {relation} t"
+        con.execute(f"create or replace temp view {quote_ident(view)} as {body}")
+        yield view
+    finally:
+        con.execute(f"drop view if exists {quote_ident(view)}")
+        con.execute(f"drop table if exists {quote_ident(derived)}")
 
 
 BATCH_COLUMN = "__batch"

@@ -33,7 +33,7 @@ from rwe_cohorts.quality.context import GXContext
 from rwe_cohorts.quality.derived import (
     BATCH_COLUMN,
     check_query,
-    check_view,
+    checked_view,
     derived_columns,
     evaluable_expressions,
     key_hash_sql,
@@ -248,7 +248,6 @@ def validate_relation(
     n_batches = max(1, math.ceil(n_rows / batch_rows)) if key == contract.primary_key and key else 1
 
     table_level = {spec.rule: spec.is_table_level for spec in checks}
-    view = check_view(contract.relation)
 
     def fold(tallies: dict[str, Tally], result: Any, frame: pd.DataFrame | None) -> None:
         for item in result.results:
@@ -260,21 +259,12 @@ def validate_relation(
 
     def run_sql(exprs: Mapping[str, str]) -> dict[str, Tally]:
         tallies = {spec.rule: Tally() for spec in checks}
-        con.execute(f"create or replace temp view {quote_relation(view)} as {check_query(contract, exprs)}")
-        try:
-            with bound_connection(con):
-                context.ensure_suite(
-                    contract.relation, contract, lambda: build_suite(contract), query=f"select * from {view}"
-                )
-                result = context.run(
-                    contract.relation,
-                    None,
-                    run_id=f"{data_cut_id}__{run_id}",
-                    max_examples=max_examples,
-                    key_columns=key,
-                )
-        finally:
-            con.execute(f"drop view if exists {quote_relation(view)}")
+        with checked_view(con, contract, exprs) as view, bound_connection(con):
+            query = f"select * from {view}"
+            context.ensure_suite(contract.relation, contract, lambda: build_suite(contract), query=query)
+            result = context.run(
+                contract.relation, None, run_id=f"{data_cut_id}__{run_id}", max_examples=max_examples, key_columns=key
+            )
         fold(tallies, result, None)
         return tallies
 
@@ -290,22 +280,13 @@ def validate_relation(
             fold(tallies, context.run(contract.relation, frame, run_id=run_name, max_examples=max_examples), frame)
         return tallies
 
-    if engine == "sql":
-        tallies = run_sql(expressions)
-        if any(t.error for t in tallies.values()):
-            # GX reports a DuckDB error per expectation; a rule that binds but fails on the data (a scalar sub-query
-            # meeting a duplicate key) fails the metric query of every expectation: find it, validate again
-            rechecked, broken_on_data = evaluable_expressions(con, contract, execute=True)
-            if broken_on_data:
-                expressions, broken = rechecked, broken_on_data
-                tallies = run_sql(expressions)
-    else:
-        try:
-            tallies = run_batches(expressions)
-        except duckdb.Error:
-            # a rule that binds but fails on the data: find it, replace it by a failing null, validate again
-            expressions, broken = evaluable_expressions(con, contract, execute=True)
-            tallies = run_batches(expressions)
+    run_all = run_sql if engine == "sql" else run_batches
+    try:
+        tallies = run_all(expressions)
+    except duckdb.Error:
+        # a rule that binds but fails on the data: find it, replace it by a failing null, validate again
+        expressions, broken = evaluable_expressions(con, contract, execute=True)
+        tallies = run_all(expressions)
 
     outcomes: list[ExpectationOutcome] = []
     for spec in checks:
