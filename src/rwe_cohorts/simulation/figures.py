@@ -44,9 +44,15 @@ def figures_spec(spec: StudySpec) -> tuple[Figure, ...]:
         Figure("n_matched_comparator", p["n_comparator_matched"], None, None, "matched NTRK-"),
         Figure("median_exposed", med["exposed"], ci["exposed"][0], ci["exposed"][1], "median OS NTRK+, months"),
         Figure(
-            "median_comparator", med["comparator"], ci["comparator"][0], ci["comparator"][1], "median OS matched NTRK-"
+            "median_comparator",
+            med["comparator"],
+            ci["comparator"][0],
+            ci["comparator"][1],
+            "median OS matched NTRK-, months",
         ),
-        Figure("log_hr", math.log(hr["estimate"]), math.log(hr["ci_lower"]), math.log(hr["ci_upper"]), "log HR"),
+        Figure(
+            "log_hr", math.log(hr["estimate"]), math.log(hr["ci_lower"]), math.log(hr["ci_upper"]), "primary log HR"
+        ),
         Figure("at_risk_0_exposed", risk0[0][0], None, None, "at risk at month 0, NTRK+"),
         Figure("at_risk_0_comparator", risk0[0][1], None, None, "at risk at month 0, matched NTRK-"),
         Figure("share_at_risk_0_exposed", risk0[0][0] / p["n_exposed"], None, None, "share at risk at 0, NTRK+"),
@@ -60,8 +66,8 @@ def figures_spec(spec: StudySpec) -> tuple[Figure, ...]:
         Figure("at_risk_36_comparator", risk0[36][1], None, None, "at risk at month 36, matched NTRK-"),
         Figure("ecog_unknown_comparator", 0.381, None, None, "ECOG unknown, all eligible NTRK-"),
         Figure("driver_exposed", 2, None, None, "NTRK+ with a driver co-alteration"),
-        Figure("max_abs_smd", None, None, 0.1, "max |SMD| after matching"),
-        Figure("n_imbalanced", 0, None, None, "levels significantly above |SMD| 0.1"),
+        Figure("max_abs_smd", None, None, 0.1, "max \\|SMD\\| after matching"),
+        Figure("n_imbalanced", 0, None, None, "levels significantly above \\|SMD\\| 0.1"),
         Figure("n_ps_warnings", 0, None, None, "PS model warnings"),
     )
 
