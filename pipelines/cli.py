@@ -152,7 +152,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     spec = Path(args.spec) if args.spec else Path(study_resource_from_env().spec_path)
     workers, out = args.workers or default_workers(), Path(args.out) if args.out else None
-    print(run_and_report(spec, args.replicates, args.patients, args.hazard_ratio, args.first_seed, workers, out))
+    capture = args.death_capture
+    print(
+        run_and_report(spec, args.replicates, args.patients, args.hazard_ratio, args.first_seed, workers, out, capture)
+    )
     return 0
 
 
@@ -223,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--hazard-ratio", type=float, default=1.6, help="planted NTRK+ vs NTRK- hazard ratio")
     sim.add_argument("--first-seed", type=int, default=100_001, help="replicate i uses seed first-seed + i")
     sim.add_argument("--workers", type=int, default=0, help="worker processes (default: one per core)")
+    sim.add_argument("--death-capture", type=float, default=0.9, help="share of deaths reaching the mortality table")
     sim.add_argument("--spec", help="study spec (default: RWE_STUDY_SPEC or the shipped NTRK spec)")
     sim.add_argument("--out", help="also write the results as JSON to this file")
     sim.set_defaults(func=cmd_simulate)

@@ -24,6 +24,7 @@ from rwe_cohorts.core import warehouse
 from rwe_cohorts.core.contracts import load_contracts
 from rwe_cohorts.core.spec import StudySpec
 from rwe_cohorts.ingest.staging import STAGING_MODELS
+from rwe_cohorts.ingest.synthetic import catalog as cat
 from rwe_cohorts.ingest.synthetic.delivery import generate_blocks, static_tables
 from rwe_cohorts.ingest.synthetic.encode import DAYS_PER_MONTH
 from rwe_cohorts.matching.study import MatchingOutputs, run_matching
@@ -47,6 +48,7 @@ class DeliveryParameters:
     data_cut_date: dt.date = dt.date(2021, 3, 31)
     hazard_ratio: float = 1.6
     informative_entry: float = 0.0
+    death_capture: float = cat.P_DEATH_CAPTURED
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,12 @@ def load_in_memory(con: duckdb.DuckDBPyConnection, params: DeliveryParameters) -
     parts: dict[str, list[pa.Table]] = {}
     latent = []
     for block in generate_blocks(
-        params.n_patients, params.seed, params.data_cut_date, params.hazard_ratio, params.informative_entry
+        params.n_patients,
+        params.seed,
+        params.data_cut_date,
+        params.hazard_ratio,
+        params.informative_entry,
+        params.death_capture,
     ):
         for name, table in block.tables.items():
             parts.setdefault(name, []).append(table)

@@ -28,6 +28,7 @@ import numpy as np
 import polars as pl
 
 from rwe_cohorts.core.spec import load_spec
+from rwe_cohorts.ingest.synthetic import catalog as cat
 from rwe_cohorts.simulation.chain import COX_MODELS, DeliveryParameters, run_chain
 from rwe_cohorts.simulation.parallel import map_ordered
 from rwe_cohorts.simulation.truth import pooled_truth, replicate_truth
@@ -105,6 +106,7 @@ class SimulationStudy:
     n_patients: int
     hazard_ratio: float
     first_seed: int
+    death_capture: float
     summaries: tuple[EstimandSummary, ...]
     potential_outcome_log_hr: float
     mean_exposed: float
@@ -141,10 +143,13 @@ def simulate(
     hazard_ratio: float = 1.6,
     first_seed: int = DEFAULT_FIRST_SEED,
     workers: int = 1,
+    death_capture: float = cat.P_DEATH_CAPTURED,
 ) -> SimulationStudy:
     """Run ``replicates`` independent deliveries through the chain and summarise every estimand."""
     spec = load_spec(spec_path)
-    base = DeliveryParameters(seed=first_seed, n_patients=n_patients, hazard_ratio=hazard_ratio)
+    base = DeliveryParameters(
+        seed=first_seed, n_patients=n_patients, hazard_ratio=hazard_ratio, death_capture=death_capture
+    )
     tasks = [SimulationTask(spec_path, replace(base, seed=first_seed + i)) for i in range(replicates)]
     results = list(map_ordered(simulation_replicate, tasks, workers))
     log_hr, medians, po = pooled_truth([r.complete for r in results], [r.potential for r in results], spec)
@@ -160,6 +165,7 @@ def simulate(
         n_patients=n_patients,
         hazard_ratio=hazard_ratio,
         first_seed=first_seed,
+        death_capture=death_capture,
         summaries=summaries,
         potential_outcome_log_hr=po,
         mean_exposed=float(np.mean([r.n_exposed for r in results])),
@@ -211,16 +217,24 @@ def run_and_report(
     first_seed: int,
     workers: int,
     out: Path | None = None,
+    death_capture: float = cat.P_DEATH_CAPTURED,
 ) -> str:
     """``rwe simulate``: run the study, return the table with the run's size and wall time; JSON to ``out``."""
     start = time.perf_counter()
     study = simulate(
-        spec_path, replicates, n_patients=n_patients, hazard_ratio=hazard_ratio, first_seed=first_seed, workers=workers
+        spec_path,
+        replicates,
+        n_patients=n_patients,
+        hazard_ratio=hazard_ratio,
+        first_seed=first_seed,
+        workers=workers,
+        death_capture=death_capture,
     )
     seconds = time.perf_counter() - start
     table = markdown(study)
     footer = (
-        f"{replicates} replicates of {n_patients:,} patients (seeds {first_seed}-{first_seed + replicates - 1}), "
+        f"{replicates} replicates of {n_patients:,} patients (seeds {first_seed}-{first_seed + replicates - 1}; "
+        f"{death_capture:.0%} of deaths captured), "
         f"{workers} workers: {seconds:.0f} s"
     )
     if out is not None:
@@ -229,6 +243,7 @@ def run_and_report(
             "replicates": replicates,
             "n_patients": n_patients,
             "hazard_ratio": hazard_ratio,
+            "death_capture": death_capture,
             "first_seed": first_seed,
             "workers": workers,
             "seconds": round(seconds, 1),

@@ -49,6 +49,8 @@ class Settings:
     data_cut_day: int
     hazard_ratio: float
     informative_entry: float
+    death_capture: float = cat.P_DEATH_CAPTURED
+    """Probability that a death reaches the mortality table (simulation studies may set 1.0)."""
 
 
 @dataclass(frozen=True)

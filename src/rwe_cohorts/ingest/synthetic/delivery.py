@@ -85,7 +85,7 @@ def _block(
     cut = settings.data_cut_day
     p = draw_patients(rng, first, n, settings)
     ids = PatientIds(p.index, settings.seed)
-    captured = p.is_dead_by(cut) & (rng.random(n) < cat.P_DEATH_CAPTURED)
+    captured = p.is_dead_by(cut) & (rng.random(n) < settings.death_capture)
 
     reports, owner, panel, blood = genomic.genomic_reports(rng, p, ids, cut)
     alts, genomics = alterations.genomic_alterations(rng, p, reports, owner, panel, blood)
@@ -114,11 +114,18 @@ def generate_blocks(
     data_cut_date: date = date(2021, 3, 31),
     hazard_ratio: float = 1.6,
     informative_entry: float = 0.0,
+    death_capture: float = cat.P_DEATH_CAPTURED,
 ) -> Iterator[Block]:
     """The blocks of the delivery :func:`generate_delivery` would write with these arguments and no defects, in
-    memory (for simulation studies: the same tables, nothing written). Static tables: :func:`static_tables`."""
+    memory (for simulation studies: the same tables, nothing written). Static tables: :func:`static_tables`.
+    ``death_capture`` replaces the planted share of deaths that reach the mortality table (0.90), e.g. 1.0 to
+    separate the bias that missed deaths cause from the estimator's own."""
     _check_arguments(n_patients, hazard_ratio, 1, data_cut_date)
-    settings = Settings(seed, day_number(data_cut_date), float(hazard_ratio), float(informative_entry))
+    if not 0.0 <= death_capture <= 1.0:
+        raise ValueError(f"death_capture must be in [0, 1], got {death_capture}")
+    settings = Settings(
+        seed, day_number(data_cut_date), float(hazard_ratio), float(informative_entry), float(death_capture)
+    )
     for block in range(math.ceil(n_patients / BLOCK_PATIENTS)):
         yield _block(block, n_patients, settings, {}, DefectLedger())
 
