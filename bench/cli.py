@@ -4,7 +4,8 @@
 (``bench.end_to_end``). The stage benchmarks time one stage's library calls in fresh processes: ``generator``
 (``bench.generator``), ``quality`` (ingest plus every raw and staging check, ``bench.quality``), ``matching`` (PS fit
 and greedy matcher on synthetic cohorts, ``bench.matching``) and ``study`` (cohort SQL, matching, survival and the
-robustness loop on a generated delivery, ``bench.study_stages``). Each takes its own options
+robustness loop on a generated delivery, ``bench.study_stages``); ``calibration`` runs the study's chain on
+many seeds and compares the figures with the published ones (``bench.calibration``). Each takes its own options
 (``rwe bench quality --help``).
 """
 
@@ -20,6 +21,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "quality": ("bench.quality", "ingest and every raw and staging data-quality check per delivery size"),
     "matching": ("bench.matching", "propensity fit and greedy 1:k matcher on synthetic cohorts"),
     "study": ("bench.study_stages", "cohort SQL, matching, survival and robustness loop on a generated delivery"),
+    "calibration": ("bench.calibration", "the generator against the published figures, mean and SD over seeds"),
 }
 
 

@@ -70,18 +70,16 @@ def _summary(out: SurvivalOutputs, analysis: str) -> dict[str, dict[str, object]
 
 
 def test_primary_medians_near_published(outputs: SurvivalOutputs) -> None:
-    """Published medians: 10.2 (NTRK+, n = 28) and 10.4 (matched NTRK-, n = 280) months.
+    """Published medians: 10.2 (7.2-14.1; NTRK+, n = 28) and 10.4 (6.7-14.3; matched NTRK-, n = 280) months.
 
-    Tolerance: both matched-analysis medians within 6-18 months. The exposed arm has about 24 patients, so its own
-    95% CI spans many months, and the matched comparators inherit the exposed arm's cancer-type mix (NTRK fusions
-    are enriched in longer-surviving types such as thyroid): on the default delivery the matched NTRK- median is
-    17.8 months (15.6 with the unpenalised PS model without the cancer type) while all eligible NTRK- patients have
-    about 11 (see the next test); the generator's calibration (issue 21, part B) is what should bring it near 10.
+    Derived from the default delivery (issue 21: the generator gives the NTRK-enriched types ordinary advanced-disease
+    survival, so the matched comparators no longer inherit long survival; 20-seed means are in the README's
+    calibration table). The default seed's medians must lie inside the published 95% CIs.
     """
     s = _summary(outputs, "primary")
-    for arm in ("NTRK+", "NTRK-"):
+    for arm, (lower, upper) in {"NTRK+": (7.2, 14.1), "NTRK-": (6.7, 14.3)}.items():
         median = float(s[arm]["median"])  # type: ignore[arg-type]
-        assert 6.0 <= median <= 18.0, (arm, median)
+        assert lower <= median <= upper, (arm, median)
 
 
 def test_eligible_pool_medians_match_calibration(outputs: SurvivalOutputs) -> None:

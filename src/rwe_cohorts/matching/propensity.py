@@ -297,10 +297,18 @@ def fit_propensity(
         for t, p, s in zip(design.terms[1:], fitted[1:], scaled_se[1:], strict=True)
         if abs(p) > DIVERGENT_ESTIMATE or (math.isfinite(s) and s > DIVERGENT_STD_ERROR)
     ]
-    if extreme or divergent:
+    if divergent or (extreme and penalty is None):
         problems.append(
             f"possible separation: {extreme} fitted probabilities within {SEPARATION_EPS:g} of 0 or 1; "
             f"diverging terms (scale fitted): {divergent or 'none'}"
+        )
+    elif extreme:
+        # Under the penalty every estimate is finite and none diverges: a probability this close to 0 or 1 is a
+        # patient far from every exposed patient on a continuous covariate (a linear term extrapolated), not
+        # separation; it is never matched and its ATT weight is ~0.
+        notes.append(
+            f"{extreme} fitted probabilities within {SEPARATION_EPS:g} of 0 or 1 (patients far from every exposed "
+            "patient; no term diverges under the penalty)"
         )
     for problem in problems:
         warnings.warn(problem, PropensityModelWarning, stacklevel=2)

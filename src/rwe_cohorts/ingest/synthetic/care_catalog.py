@@ -165,4 +165,4 @@ P_SECOND_PRACTICE = 0.10
 VISIT_TYPES: tuple[str, ...] = ("Office visit", "Infusion", "Telemedicine", "Lab")
 SMOKING_VALUES: tuple[str, ...] = ("History of smoking", "No history of smoking", "Unknown/not documented")
 P_SMOKING_UNKNOWN = 0.05
-P_ECOG_AT_BASELINE = 0.60
+P_ECOG_AT_BASELINE = 0.62

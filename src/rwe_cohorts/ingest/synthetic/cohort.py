@@ -37,8 +37,8 @@ FIRST_PANEL_DAY = day_number("2011-03-01")
 
 END_DEATH, END_LEFT, END_CUT = 0, 1, 2
 MAX_RECURRENCE_GAP_DAYS = 15 * 365
-LATE_REPORT_SPREAD_DAYS = 6 * 365
-"""A patient diagnosed before the first panel is sequenced at a uniform time over the following six years."""
+LATE_REPORT_SPREAD_DAYS = 2 * 365
+"""A patient diagnosed before the first panel is sequenced at a uniform time over the following two years."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,8 @@ class Settings:
     data_cut_day: int
     hazard_ratio: float
     informative_entry: float
+    death_capture: float = cat.P_DEATH_CAPTURED
+    """Probability that a death reaches the mortality table (simulation studies may set 1.0)."""
 
 
 @dataclass(frozen=True)
@@ -134,9 +136,10 @@ def _candidates(rng: np.random.Generator, n: int, settings: Settings) -> Patient
     dx_never = np.minimum(_advanced_days(rng, n, cut), cut - 60)
     dx = np.where(is_advanced, dx_advanced, dx_never)
 
-    pre = is_advanced & ~de_novo & (rng.random(n) < cat.report_before_advanced_probabilities()[ctype])
+    pre = is_advanced & ~de_novo & (rng.random(n) < cat.report_before_advanced_probabilities(is_ntrk))
     delay = np.round(rng.lognormal(np.log(cat.DELAY_MEDIAN_DAYS), cat.DELAY_LOG_SD, n)).astype(np.int64)
-    pre_day = dx + 14 + np.floor(rng.random(n) * np.maximum(adv - dx - 14, 1)).astype(np.int64)
+    pre_span = np.clip(adv - dx - 14, 1, cat.PRE_REPORT_WINDOW_DAYS)
+    pre_day = adv - 1 - np.floor(rng.random(n) * pre_span).astype(np.int64)
     report = np.where(pre, pre_day, np.where(is_advanced, adv, dx) + 7 + delay)
     late = report < FIRST_PANEL_DAY
     spread = np.floor(rng.random(n) * LATE_REPORT_SPREAD_DAYS).astype(np.int64)

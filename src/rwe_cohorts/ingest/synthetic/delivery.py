@@ -9,8 +9,9 @@ and not on ``chunk_size``, which only bounds how many patients are held in memor
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -20,7 +21,7 @@ import pyarrow as pa
 from rwe_cohorts.ingest.synthetic import alterations, care, clinical, genomic
 from rwe_cohorts.ingest.synthetic import catalog as cat
 from rwe_cohorts.ingest.synthetic.clinical import PIDX
-from rwe_cohorts.ingest.synthetic.cohort import FIRST_PANEL_DAY, Settings, draw_patients
+from rwe_cohorts.ingest.synthetic.cohort import FIRST_PANEL_DAY, Patients, Settings, draw_patients
 from rwe_cohorts.ingest.synthetic.defects import REGISTRY, BlockContext, DefectLedger, inject, validate
 from rwe_cohorts.ingest.synthetic.encode import PatientIds, day_number
 from rwe_cohorts.ingest.synthetic.manifest import (
@@ -53,16 +54,38 @@ class DeliveryExistsError(FileExistsError):
     """The output directory already holds a manifest (a delivery is never overwritten)."""
 
 
+@dataclass(frozen=True)
+class Block:
+    """One generated block: the raw tables, the per-patient truth table, the latent patients (``Patients``, with
+    every planted quantity, e.g. the death day also after the data cut) and their ids, and which deaths were
+    captured."""
+
+    tables: dict[str, pa.Table]
+    truth: pa.Table
+    patients: Patients
+    patient_ids: pa.Array
+    captured: np.ndarray
+
+
 def _block_tables(
     block: int, n_patients: int, settings: Settings, profile: Mapping[str, float], ledger: DefectLedger
 ) -> tuple[dict[str, pa.Table], pa.Table, TruthTally]:
+    b = _block(block, n_patients, settings, profile, ledger)
+    tally = TruthTally()
+    tally.add(b.patients, b.captured, settings.data_cut_day)
+    return b.tables, b.truth, tally
+
+
+def _block(
+    block: int, n_patients: int, settings: Settings, profile: Mapping[str, float], ledger: DefectLedger
+) -> Block:
     rng = np.random.default_rng(np.random.SeedSequence([settings.seed, block]))
     first = block * BLOCK_PATIENTS
     n = min(BLOCK_PATIENTS, n_patients - first)
     cut = settings.data_cut_day
     p = draw_patients(rng, first, n, settings)
     ids = PatientIds(p.index, settings.seed)
-    captured = p.is_dead_by(cut) & (rng.random(n) < cat.P_DEATH_CAPTURED)
+    captured = p.is_dead_by(cut) & (rng.random(n) < settings.death_capture)
 
     reports, owner, panel, blood = genomic.genomic_reports(rng, p, ids, cut)
     alts, genomics = alterations.genomic_alterations(rng, p, reports, owner, panel, blood)
@@ -82,9 +105,34 @@ def _block_tables(
         ctx = BlockContext(patients=p, seed=settings.seed, n_patients=n_patients, data_cut_day=cut)
         tables = inject(tables, profile, ctx, block, ledger)
     tables = {name: t.drop_columns([PIDX]) for name, t in tables.items()}
-    tally = TruthTally()
-    tally.add(p, captured, cut)
-    return tables, truth_table(p, ids, genomics, captured, cut), tally
+    return Block(tables, truth_table(p, ids, genomics, captured, cut), p, ids.all(), captured)
+
+
+def generate_blocks(
+    n_patients: int = 58_001,
+    seed: int = 20220801,
+    data_cut_date: date = date(2021, 3, 31),
+    hazard_ratio: float = 1.6,
+    informative_entry: float = 0.0,
+    death_capture: float = cat.P_DEATH_CAPTURED,
+) -> Iterator[Block]:
+    """The blocks of the delivery :func:`generate_delivery` would write with these arguments and no defects, in
+    memory (for simulation studies: the same tables, nothing written). Static tables: :func:`static_tables`.
+    ``death_capture`` replaces the planted share of deaths that reach the mortality table (0.90), e.g. 1.0 to
+    separate the bias that missed deaths cause from the estimator's own."""
+    _check_arguments(n_patients, hazard_ratio, 1, data_cut_date)
+    if not 0.0 <= death_capture <= 1.0:
+        raise ValueError(f"death_capture must be in [0, 1], got {death_capture}")
+    settings = Settings(
+        seed, day_number(data_cut_date), float(hazard_ratio), float(informative_entry), float(death_capture)
+    )
+    for block in range(math.ceil(n_patients / BLOCK_PATIENTS)):
+        yield _block(block, n_patients, settings, {}, DefectLedger())
+
+
+def static_tables() -> dict[str, pa.Table]:
+    """The tables that do not depend on the patients (``panel_genes``)."""
+    return {"panel_genes": genomic.panel_genes()}
 
 
 def _merge(total: TruthTally, part: TruthTally) -> None:

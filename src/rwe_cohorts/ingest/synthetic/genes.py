@@ -137,7 +137,7 @@ DRIVERS: tuple[tuple[str, str, tuple[str, ...], str], ...] = (
     ("RET", "rearrangement", ("KIF5B-RET fusion",), "KIF5B"),
 )
 DRIVER_GENES: tuple[str, ...] = tuple(d[0] for d in DRIVERS)
-NTRK_DRIVER_FACTOR = 0.12
+NTRK_DRIVER_FACTOR = 0.20
 """Driver probabilities are multiplied by this for NTRK+ patients (near mutual exclusivity, ~2 of 28)."""
 
 # Per-cancer driver probabilities (absent type/gene: 0).

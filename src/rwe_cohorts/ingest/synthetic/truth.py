@@ -94,6 +94,7 @@ def planted_parameters() -> dict[str, Any]:
         "selection": "alive at the first report and first report at least 14 days before the data cut",
         "p_never_advanced_candidate": cat.P_NEVER_ADVANCED,
         "p_report_before_advanced_recurrent": cat.P_REPORT_BEFORE_ADVANCED,
+        "p_report_before_advanced_recurrent_ntrk": cat.P_REPORT_BEFORE_ADVANCED_NTRK,
         "delay_median_days": cat.DELAY_MEDIAN_DAYS,
         "delay_log_sd": cat.DELAY_LOG_SD,
         "p_leaves_network": cat.P_LEAVES_NETWORK,

@@ -1,0 +1,1 @@
+"""Simulation studies: the study's estimator chain on independent synthetic deliveries with a planted truth."""
