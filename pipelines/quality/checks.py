@@ -85,10 +85,11 @@ def _suite_check(layer: str) -> dg.AssetChecksDefinition:
 
     @dg.multi_asset_check(specs=specs, name=f"{layer}_quality", can_subset=False)
     def _check(context: dg.AssetCheckExecutionContext, study: StudyResource):  # type: ignore[no-untyped-def]
-        with explain_failures(), study.connect() as con:
+        with explain_failures(), study.connect() as con, study.engine().data_sql() as data:
             checks = check_layer(
                 con,
                 layer,
+                data=data,
                 spec=study.spec(),
                 gx=GXContext.file(Path(study.gx_dir)),
                 run_id=context.run.run_id,

@@ -18,6 +18,7 @@ DuckDB -> what sqlglot alone gives -> the rewrite (DuckDB's answer):
   ``date_sub``; ``quantile_cont(x, q)`` (linear interpolation) -> ``percentile(x, q)`` (exact, linear interpolation);
   ``arg_min(x, (a, b))`` -> ``min_by(x, struct(a, b))``; ``hash(k) % n`` (DuckDB's hash is unsigned, Spark's signed)
   -> ``pmod(hash(k), n)``.
+- ``regexp_full_match(x, 'p')`` (no Spark function) -> ``x RLIKE '^(?:p)$'``.
 - ``$name`` parameters -> the bound value as a typed literal (dates, doubles, lists); ``schema.table`` -> the table's
   location (``parquet.`<path>```).
 
@@ -189,6 +190,18 @@ def _to_days_argument(node: exp.Expression) -> exp.Expression:
 
 
 def _array_functions(node: exp.Expression) -> exp.Expression:
+    full_match = getattr(exp, "RegexpFullMatch", None)
+    if full_match is not None and isinstance(node, full_match):
+        subject, pattern = node.this, node.expression
+    elif isinstance(node, exp.Anonymous) and node.name.lower() == "regexp_full_match":
+        subject, pattern = node.expressions[0], node.expressions[1]
+    else:
+        subject = pattern = None
+    if subject is not None and pattern is not None:
+        if not isinstance(pattern, exp.Literal) or not pattern.is_string:
+            raise TranspileError("regexp_full_match needs a literal pattern to be translated")
+        anchored = exp.Literal.string(f"^(?:{pattern.this})$")
+        return exp.RegexpLike(this=subject.copy(), expression=anchored)
     if isinstance(node, exp.Anonymous) and node.name.lower() in _ARRAY_FUNCTIONS:
         return exp.Anonymous(this=_ARRAY_FUNCTIONS[node.name.lower()], expressions=[e.copy() for e in node.expressions])
     return node
