@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import BothEngines
+from spark_engines import BothEngines
 
 from rwe_cohorts.core.contracts import load_contracts
 from rwe_cohorts.core.spec import StudySpec
@@ -52,3 +52,16 @@ def test_genomics_checks_give_duckdbs_outcomes_on_spark(both_engines: BothEngine
         got = genomic_checks(data, context=GXContext.ephemeral(), **kwargs)
     assert [_comparable(o) for o in got] == [_comparable(o) for o in expected]
     assert all(o.error is None for o in got)
+
+
+def test_batched_validation_streams_spark_batches_with_duckdbs_counts(both_engines: BothEngines) -> None:
+    """A relation over ``batch_rows`` is validated in key-hash batches; on Spark they are collected one at a time.
+    The batches differ between engines (different hash functions) but the summed counts do not."""
+    contract = load_contracts(CONTRACTS_ROOT, "raw")["raw.genomic_reports"]
+    gx = GXContext.ephemeral()
+    with both_engines.duckdb.connect(read_only=True) as con:
+        expected = validate_relations(con, [contract], run_id="d", data_cut_id="c", context=gx, batch_rows=1500)
+    with both_engines.spark.data_sql() as data:
+        got = validate_relations(data, [contract], run_id="s", data_cut_id="c", context=gx, batch_rows=1500)
+    assert [_comparable(o) for o in got[0].results] == [_comparable(o) for o in expected[0].results]
+    assert got[0].results[0].element_count > 1500

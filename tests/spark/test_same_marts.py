@@ -13,7 +13,7 @@ import math
 import duckdb
 import polars as pl
 import pytest
-from conftest import SQL_MODELS, BothEngines
+from spark_engines import SQL_MODELS, BothEngines
 
 from rwe_cohorts.core.contracts import load_contracts
 from rwe_cohorts.core.engine import COLLECTED

@@ -32,12 +32,16 @@ ENGINES = ("duckdb", "spark")
 EngineName = Literal["duckdb", "spark"]
 
 COLLECTED = (
+    "intermediate.patient_outcomes",
+    "intermediate.cohort_time_axes",
     "marts.analytic_cohort",
     "intermediate.cohort_covariate_values",
     "marts.baseline_characteristics",
     "marts.attrition",
 )
-"""SQL models whose results the Python stages (matching, survival, report, publish) read from the DuckDB file."""
+"""SQL models whose results the Python stages read from the DuckDB file: matching the analytic cohort (and the
+covariate values for the matched Table 1), survival the time axes, the report Table 1, the attrition and the
+outcomes (it recomputes the cohort invariants)."""
 
 _RELATION = re.compile(r"\b((?:raw|staging|intermediate|marts|qa)\.[a-z_][a-z0-9_]*)\b")
 

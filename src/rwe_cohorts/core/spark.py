@@ -41,6 +41,10 @@ from rwe_cohorts.core.warehouse import (
     model_path,
 )
 
+BATCH_COLUMN = "__batch"
+"""The batch number column of the quality checks' query (``rwe_cohorts.quality.derived.BATCH_COLUMN``; the core
+cannot import a stage)."""
+
 DEFAULT_SHUFFLE_PARTITIONS = 8
 """Spark's default of 200 shuffle partitions makes every join and aggregate of a small delivery pay for 200 tasks;
 8 keeps a 2-core local session busy without the per-task overhead. On a cluster set about 2-3 per executor core."""
@@ -257,8 +261,24 @@ class SparkRelation:
         return self.to_arrow_table()
 
     def to_arrow_reader(self, batch_rows: int = 100_000) -> pa.RecordBatchReader:
-        table = self.to_arrow_table()
-        return pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=batch_rows))
+        """The rows as Arrow record batches. A result with the checks' batch column (``__batch``, rows sorted by it)
+        is collected one batch number at a time from a cached result, so the driver holds one batch, not the table."""
+        if BATCH_COLUMN not in self.columns:
+            table = self.to_arrow_table()
+            return pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=batch_rows))
+        df = self._df.persist()
+        numbers = sorted(int(r[0]) for r in self._guard(df.select(BATCH_COLUMN).distinct().collect))
+        schema = self._guard(df.limit(0).toArrow).schema
+
+        def batches() -> Iterator[pa.RecordBatch]:
+            try:
+                for number in numbers:
+                    part = self._guard(df.filter(df[BATCH_COLUMN] == number).toArrow)
+                    yield from part.cast(schema).to_batches(max_chunksize=batch_rows)
+            finally:
+                df.unpersist()
+
+        return pa.RecordBatchReader.from_batches(schema, batches())
 
     def pl(self) -> pl.DataFrame:
         frame = pl.from_arrow(self.to_arrow_table())
