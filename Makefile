@@ -26,6 +26,7 @@ run: install
 	$(UV) run --frozen rwe run
 
 test: install
+	$(UV) sync --frozen --quiet --compile-bytecode --extra spark
 	./.ci/install-browser
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .

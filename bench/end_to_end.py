@@ -57,6 +57,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--repeats-generate", type=int, default=1, help="generator runs per size (default 1)")
     parser.add_argument("--seed", type=int, default=20220801)
+    parser.add_argument(
+        "--engine", choices=("duckdb", "spark"), default="duckdb", help="warehouse engine of the SQL steps (RWE_ENGINE)"
+    )
+    parser.add_argument("--spark-master", default="", help="RWE_SPARK_MASTER (default local[*])")
+    parser.add_argument("--spark-driver-memory", default="", help="RWE_SPARK_DRIVER_MEMORY (default half the RAM)")
+    parser.add_argument("--spark-shuffle-partitions", type=int, default=0, help="RWE_SPARK_SHUFFLE_PARTITIONS")
     parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC, help="study spec (default the NTRK study)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="results folder (default bench/results)")
     parser.add_argument("--work-dir", type=Path, help="parent of the temporary roots (default the system temp dir)")
@@ -96,6 +102,17 @@ def _env(**settings: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RWE_") and k != "DAGSTER_HOME"}
     env.update({k: str(v) for k, v in settings.items()}, GX_ANALYTICS_ENABLED="false")
     return env
+
+
+def _engine_env(args: argparse.Namespace) -> dict[str, str]:
+    """``RWE_ENGINE`` and the Spark settings the benchmark was given (empty ones left to their defaults)."""
+    settings = {
+        "RWE_ENGINE": getattr(args, "engine", "duckdb"),
+        "RWE_SPARK_MASTER": getattr(args, "spark_master", ""),
+        "RWE_SPARK_DRIVER_MEMORY": getattr(args, "spark_driver_memory", ""),
+        "RWE_SPARK_SHUFFLE_PARTITIONS": str(getattr(args, "spark_shuffle_partitions", 0) or ""),
+    }
+    return {k: v for k, v in settings.items() if v}
 
 
 def _cli(*args: str) -> list[str]:
@@ -141,6 +158,7 @@ def bench_size(n: int, repeats: int, args: argparse.Namespace, root: Path, stage
         home.mkdir(parents=True)
         shutil.copy(PROJECT_ROOT / ".dagster_home" / "dagster.yaml", home / "dagster.yaml")
         env = _env(RWE_DATA_DIR=rep / "data", RWE_LANDING_DIR=landing, DAGSTER_HOME=home, RWE_STUDY_SPEC=args.spec)
+        env.update(_engine_env(args))
         log = rep / "run.log"
         m = measure(_cli("run"), env=env, cwd=PROJECT_ROOT, log=log, interval_s=interval)
         run_id, steps = read_steps(home)
@@ -185,7 +203,8 @@ def _progress(text: str) -> None:
 def _command(args: argparse.Namespace) -> str:
     reps = ",".join(str(r) for r in args.repeats)
     spec = "" if Path(args.spec).resolve() == DEFAULT_SPEC else f" --spec {args.spec}"
-    return f"rwe bench --sizes {','.join(str(n) for n in args.sizes)} --repeats {reps}{spec}"
+    engine = "" if getattr(args, "engine", "duckdb") == "duckdb" else f" --engine {args.engine}"
+    return f"rwe bench --sizes {','.join(str(n) for n in args.sizes)} --repeats {reps}{spec}{engine}"
 
 
 def run(args: argparse.Namespace) -> int:

@@ -25,6 +25,9 @@ def write(study: StudyResource, frames: dict[str, pl.DataFrame], **extra: object
         for relation, frame in frames.items():
             info = warehouse.replace_table(con, relation, frame, contracts[relation])
             out[relation] = table_metadata(info, **extra)
+    engine = study.engine()
+    for relation, frame in frames.items():
+        engine.written(relation, frame, contracts[relation])  # Spark: copies the tables SQL models read back
     return out
 
 

@@ -60,7 +60,8 @@ def plan_removal(cut: str, study: StudyResource | None = None) -> RemovalPlan:
         partition = instance.has_dynamic_partition(DATA_CUTS, cut)
         runs = len(instance.get_run_ids(filters=dg.RunsFilter(tags={PARTITION_TAG: cut})))
     warehouse = study.warehouse_path
-    files = [p for p in (warehouse, Path(f"{warehouse}.wal"), Path(f"{warehouse}.tmp")) if p.exists()]
+    spark = study.spark_warehouse_path  # the Spark engine's tables of the cut (RWE_ENGINE=spark)
+    files = [p for p in (warehouse, Path(f"{warehouse}.wal"), Path(f"{warehouse}.tmp"), spark) if p.exists()]
     report = study.report_path().parent
     deliveries = [d.folder for d in read_manifests(Path(study.landing_dir))[0] if d.data_cut_id == cut]
     return RemovalPlan(

@@ -13,6 +13,10 @@ Defaults put everything under the project's git-ignored ``data/`` folder:
 | reports | ``RWE_REPORTS_DIR`` | ``<data>/reports`` |
 | DuckDB threads (0: one per core) | ``RWE_DUCKDB_THREADS`` | ``0`` |
 | DuckDB memory limit (e.g. ``8GB``; empty: a quarter of RAM, then spill) | ``RWE_DUCKDB_MEMORY_LIMIT`` | empty |
+| SQL engine: ``duckdb`` or ``spark`` (the ``spark`` extra; Java 17) | ``RWE_ENGINE`` | ``duckdb`` |
+| Spark master (``local[N]``, cluster URL, ``sc://`` Connect) | ``RWE_SPARK_MASTER`` | ``local[*]`` |
+| Spark driver memory (local mode: all of Spark) | ``RWE_SPARK_DRIVER_MEMORY`` | half the RAM |
+| Spark shuffle partitions | ``RWE_SPARK_SHUFFLE_PARTITIONS`` | ``8`` |
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import json
 import os
 import subprocess
 from collections.abc import Mapping
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from importlib import metadata
 from pathlib import Path
 
@@ -31,6 +35,7 @@ from pydantic import PrivateAttr
 
 from rwe_cohorts.core import ledger, warehouse
 from rwe_cohorts.core.contracts import load_contracts
+from rwe_cohorts.core.engine import DuckDBEngine, Engine, check_engine, spark_engine
 from rwe_cohorts.core.runlock import run_lock
 from rwe_cohorts.core.spec import StudySpec, load_spec
 from rwe_cohorts.ingest.delivery import check_cut_id
@@ -60,6 +65,10 @@ class StudyResource(dg.ConfigurableResource):  # type: ignore[misc]
     lock_timeout_s: float = 24 * 3600.0
     duckdb_threads: int = 0
     duckdb_memory_limit: str = ""
+    engine_name: str = "duckdb"
+    spark_master: str = "local[*]"
+    spark_driver_memory: str = ""
+    spark_shuffle_partitions: int = 0
 
     _cut: str = PrivateAttr(default="")
     _run_id: str = PrivateAttr(default="")
@@ -85,6 +94,25 @@ class StudyResource(dg.ConfigurableResource):  # type: ignore[misc]
 
     def spec(self) -> StudySpec:
         return load_spec(self.spec_path)
+
+    @property
+    def spark_warehouse_path(self) -> Path:
+        """The data cut's Spark warehouse (Parquet per table) when ``RWE_ENGINE=spark``."""
+        return Path(self.warehouse_dir) / f"{check_cut_id(self.data_cut)}.spark"
+
+    def engine(self) -> Engine:
+        """The warehouse engine of the SQL stages for this data cut (``RWE_ENGINE``); the DuckDB file stays the
+        home of the ledger, the quality results and the Python stages' tables either way."""
+        duck = DuckDBEngine(self.warehouse_path, threads=self.duckdb_threads, memory_limit=self.duckdb_memory_limit)
+        if check_engine(self.engine_name) == "duckdb":
+            return duck
+        return spark_engine(
+            duck,
+            root=self.spark_warehouse_path,
+            master=self.spark_master,
+            driver_memory=self.spark_driver_memory,
+            shuffle_partitions=self.spark_shuffle_partitions,
+        )
 
     def for_cut(self, cut: str) -> StudyResource:
         """A copy serving data cut ``cut`` outside a run (tests, ``rwe status``); it holds no lock."""
@@ -167,6 +195,10 @@ def study_resource_from_env(environ: dict[str, str] | None = None) -> StudyResou
         reports_dir=str(Path(env.get("RWE_REPORTS_DIR", data / "reports")).resolve()),
         duckdb_threads=int(env.get("RWE_DUCKDB_THREADS", "0")),
         duckdb_memory_limit=env.get("RWE_DUCKDB_MEMORY_LIMIT", ""),
+        engine_name=check_engine(env.get("RWE_ENGINE", "duckdb")),
+        spark_master=env.get("RWE_SPARK_MASTER", "") or "local[*]",
+        spark_driver_memory=env.get("RWE_SPARK_DRIVER_MEMORY", ""),
+        spark_shuffle_partitions=int(env.get("RWE_SPARK_SHUFFLE_PARTITIONS", "0") or 0),
     )
 
 
@@ -202,8 +234,15 @@ def code_version() -> str:
 STACK = ("duckdb", "polars", "dagster", "great-expectations", "lifelines", "statsmodels", "numpy", "pandas")
 
 
+OPTIONAL_STACK = ("pyspark", "sqlglot")
+
+
 def package_versions() -> dict[str, str]:
-    return {name: metadata.version(name) for name in STACK}
+    versions = {name: metadata.version(name) for name in STACK}
+    for name in OPTIONAL_STACK:  # the spark extra, when installed
+        with suppress(metadata.PackageNotFoundError):
+            versions[name] = metadata.version(name)
+    return versions
 
 
 def launched_by(tags: Mapping[str, str]) -> str:

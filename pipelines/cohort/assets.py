@@ -7,7 +7,7 @@ from pipelines.common_io import preview
 from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource
 from rwe_cohorts.cohort.models import COHORT_MARTS, INTERMEDIATE_MODELS, sql_parameters
-from rwe_cohorts.core.warehouse import materialize_model, model_path, read_frame
+from rwe_cohorts.core.warehouse import model_path
 
 
 def data_cut(study: StudyResource) -> tuple[str, object]:
@@ -35,13 +35,13 @@ def _materialize(study: StudyResource, relation: str) -> dg.MaterializeResult:
     """Build one SQL model with the study spec's values bound and describe the table it wrote."""
     spec = study.spec()
     cut_id, cut_date = data_cut(study)
-    with study.connect() as con:
-        info = materialize_model(con, relation, sql_parameters(spec, cut_date))  # type: ignore[arg-type]
-        extra = {}
-        if relation in PREVIEWS:
-            columns, counts = PREVIEWS[relation]
-            frame = read_frame(con, relation, columns)
-            extra["preview"] = preview(frame, counts=counts, min_cell=spec.privacy.min_cell_count)
+    engine = study.engine()
+    info = engine.materialize(relation, sql_parameters(spec, cut_date))  # type: ignore[arg-type]
+    extra = {}
+    if relation in PREVIEWS:
+        columns, counts = PREVIEWS[relation]
+        frame = engine.read_frame(relation, columns)
+        extra["preview"] = preview(frame, counts=counts, min_cell=spec.privacy.min_cell_count)
     return dg.MaterializeResult(
         asset_key=key(relation),
         metadata=table_metadata(info, data_cut_id=cut_id, spec_hash=spec.spec_hash, **extra),

@@ -11,7 +11,7 @@ from rwe_cohorts.cohort.checks import analytic_cohort_invariants, attrition_neve
 @dg.asset_check(asset=key("marts.attrition"), blocking=True, name="counts_never_rise", partitions_def=data_cuts)
 def attrition_counts_never_rise(study: StudyResource) -> dg.AssetCheckResult:
     """Every arm's patient count is non-increasing from one eligibility step to the next."""
-    with study.connect() as con:
+    with study.engine().data_sql() as con:
         problems = attrition_never_rises(con)
     return dg.AssetCheckResult(
         passed=not problems,
@@ -26,7 +26,7 @@ def attrition_counts_never_rise(study: StudyResource) -> dg.AssetCheckResult:
 def analytic_cohort_invariants_check(study: StudyResource) -> dg.AssetCheckResult:
     """One row per patient, entry >= 0, exit > entry, both arms present; death dates reconciled, counted per arm."""
     arms = study.spec().arms
-    with study.connect() as con:
+    with study.engine().data_sql() as con:
         found = analytic_cohort_invariants(con, exposed=arms.exposed, comparator=arms.comparator)
     return dg.AssetCheckResult(
         passed=not found.problems,

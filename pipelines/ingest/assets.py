@@ -7,7 +7,7 @@ import dagster as dg
 from pipelines.common import describe, explain_failures, key, retry_transient_io, sql_dependencies, table_metadata
 from pipelines.partitions import data_cuts
 from pipelines.resources import StudyResource
-from rwe_cohorts.core.warehouse import materialize_model, model_path, table_info
+from rwe_cohorts.core.warehouse import model_path
 from rwe_cohorts.ingest.staging import RAW_TABLES, STAGING_MODELS
 from rwe_cohorts.ingest.study import land_data_cut
 
@@ -23,9 +23,13 @@ from rwe_cohorts.ingest.study import land_data_cut
 def raw_tables(context: dg.AssetExecutionContext, study: StudyResource):  # type: ignore[no-untyped-def]
     """Find the data cut's delivery folder, verify it (manifest checksums, row counts, columns, types) and replace
     every raw table at once."""
+    engine = study.engine()
+    spark_tables = getattr(engine, "tables", None)  # the Spark engine's warehouse: raw lands there
     with explain_failures(), retry_transient_io(context), study.connect() as con:
-        delivery = land_data_cut(con, Path(study.landing_dir), study.data_cut, run_id=context.run.run_id)
-        infos = {t: table_info(con, f"raw.{t}") for t in (*RAW_TABLES, "load_log")}
+        delivery = land_data_cut(
+            con, Path(study.landing_dir), study.data_cut, run_id=context.run.run_id, spark_tables=spark_tables
+        )
+    infos = {t: engine.table_info(f"raw.{t}") for t in (*RAW_TABLES, "load_log")}
     context.log.info(f"landed data cut {delivery.data_cut_id} from {delivery.folder.name}")
     for t, info in infos.items():
         yield dg.MaterializeResult(
@@ -50,11 +54,11 @@ def staging_models(context: dg.AssetExecutionContext, study: StudyResource):  # 
     """Every staging model in one step (each takes a fraction of a second, less than Dagster's cost per step); each
     table stays its own asset. A subset runs only the selected models."""
     selected = context.selected_asset_keys
-    with study.connect() as con:
-        for relation in STAGING_MODELS:
-            if key(relation) in selected:
-                info = materialize_model(con, relation)
-                yield dg.MaterializeResult(asset_key=key(relation), metadata=table_metadata(info))
+    engine = study.engine()
+    for relation in STAGING_MODELS:
+        if key(relation) in selected:
+            info = engine.materialize(relation)
+            yield dg.MaterializeResult(asset_key=key(relation), metadata=table_metadata(info))
 
 
 staging_assets = [staging_models]

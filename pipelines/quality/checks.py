@@ -90,10 +90,11 @@ def _suite_check(layer: str) -> dg.AssetChecksDefinition:
         from rwe_cohorts.quality import GXContext
         from rwe_cohorts.quality.study import check_layer
 
-        with explain_failures(), study.connect() as con:
+        with explain_failures(), study.connect() as con, study.engine().data_sql() as data:
             checks = check_layer(
                 con,
                 layer,
+                data=data,
                 spec=study.spec(),
                 gx=GXContext.file(Path(study.gx_dir)),
                 run_id=context.run.run_id,

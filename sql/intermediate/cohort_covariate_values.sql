@@ -10,7 +10,8 @@ with cohort as (
 ),
 
 categorical as (
-    unpivot (
+    select patient_id, is_exposed, covariate, level
+    from (
         select
             patient_id,
             is_exposed,
@@ -34,11 +35,18 @@ categorical as (
             case when has_driver_coalteration then 'yes' else 'no' end as has_driver_coalteration,
             cast(index_year as varchar) as index_year
         from cohort
-    ) on columns(* exclude (patient_id, is_exposed)) into name covariate value level
+    ) as wide
+    unpivot (
+        level for covariate in (
+            age_group, sex, race, cancer_type, stage_group, smoking_status, practice_type, ecog_baseline,
+            has_brain_metastases, has_driver_coalteration, index_year
+        )
+    )
 ),
 
 continuous as (
-    unpivot (
+    select patient_id, is_exposed, covariate, value
+    from (
         select
             patient_id,
             is_exposed,
@@ -46,7 +54,8 @@ continuous as (
             cast(n_lines_before_report as double) as n_lines_before_report,
             months_index_to_report
         from cohort
-    ) on age_at_index_years, n_lines_before_report, months_index_to_report into name covariate value value
+    ) as wide
+    unpivot (value for covariate in (age_at_index_years, n_lines_before_report, months_index_to_report))
 ),
 
 stacked as (

@@ -53,16 +53,30 @@ continuous as (
 ),
 
 differences as (
-    select 0 as covariate_order, 'patients' as covariate, 'count' as kind, n1 as n_exposed, n0 as n_comparator,
-        100.0 as pct_exposed, 100.0 as pct_comparator, null as diff, null as denominator
+    -- one column list for the three row kinds (portable SQL: no union by name); absent statistics are null
+    select
+        0 as covariate_order, 'patients' as covariate, cast(null as varchar) as level, 'count' as kind,
+        n1 as n_exposed, n0 as n_comparator, cast(100.0 as double) as pct_exposed,
+        cast(100.0 as double) as pct_comparator,
+        cast(null as double) as median_exposed, cast(null as double) as q1_exposed,
+        cast(null as double) as q3_exposed, cast(null as double) as mean_exposed, cast(null as double) as sd_exposed,
+        cast(null as double) as median_comparator, cast(null as double) as q1_comparator,
+        cast(null as double) as q3_comparator, cast(null as double) as mean_comparator,
+        cast(null as double) as sd_comparator,
+        cast(null as double) as diff, cast(null as double) as denominator
     from arm_sizes
-    union all by name
-    select *, 'categorical' as kind, 100 * p1 as pct_exposed, 100 * p0 as pct_comparator, p1 - p0 as diff,
-        sqrt((p1 * (1 - p1) + p0 * (1 - p0)) / 2) as denominator
+    union all
+    select
+        covariate_order, covariate, level, 'categorical', n_exposed, n_comparator, 100 * p1, 100 * p0,
+        null, null, null, null, null, null, null, null, null, null,
+        p1 - p0, sqrt((p1 * (1 - p1) + p0 * (1 - p0)) / 2)
     from levels
-    union all by name
-    select *, 'continuous' as kind, mean_exposed - mean_comparator as diff,
-        sqrt((sd_exposed ^ 2 + sd_comparator ^ 2) / 2) as denominator
+    union all
+    select
+        covariate_order, covariate, null, 'continuous', n_exposed, n_comparator, null, null,
+        median_exposed, q1_exposed, q3_exposed, mean_exposed, sd_exposed,
+        median_comparator, q1_comparator, q3_comparator, mean_comparator, sd_comparator,
+        mean_exposed - mean_comparator, sqrt((sd_exposed ^ 2 + sd_comparator ^ 2) / 2)
     from continuous
 ),
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -25,11 +26,19 @@ def land_data_cut(
     *,
     run_id: str,
     contracts: Mapping[str, Contract] | None = None,
+    spark_tables: Any = None,
 ) -> Delivery:
     """Verify and land the delivery of ``data_cut_id`` (raises ``DeliveryError`` naming every problem; nothing is
-    written then) and record its inputs in the run ledger under ``run_id``."""
+    written then) and record its inputs in the run ledger under ``run_id``. With ``spark_tables`` (the Spark engine's
+    warehouse of the cut) the raw tables land there instead (:mod:`.spark_load`)."""
     delivery = delivery_for_cut(landing_dir, data_cut_id)
-    load_delivery(con, delivery, contracts if contracts is not None else load_contracts(CONTRACTS_ROOT, "raw"))
+    contracts = contracts if contracts is not None else load_contracts(CONTRACTS_ROOT, "raw")
+    if spark_tables is not None:
+        from rwe_cohorts.ingest.spark_load import load_delivery_spark
+
+        load_delivery_spark(con, spark_tables, delivery, contracts)
+    else:
+        load_delivery(con, delivery, contracts)
     ledger.record_inputs(
         con,
         run_id,

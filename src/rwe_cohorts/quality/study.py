@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, cast
 
 import duckdb
 import polars as pl
@@ -56,18 +57,30 @@ def check_layer(
     run_id: str,
     published_path: Path,
     contracts: dict[str, Contract] | None = None,
+    data: Any = None,
 ) -> LayerChecks:
-    """Validate every table of ``layer`` in ``con``, store the results and rebuild the Data Docs."""
+    """Validate every table of ``layer`` in ``con``, store the results and rebuild the Data Docs.
+
+    ``data`` is where the layer's tables are when not in ``con`` (the Spark engine's DuckDB-shaped connection,
+    :class:`rwe_cohorts.core.spark.SparkSql`): the suites' and genomics checks' SQL runs there (judged by GX's pandas
+    engine, since GX's SQL engine is bound to a DuckDB connection), the results, load log and drift baseline stay in
+    ``con``."""
+    tables = cast(duckdb.DuckDBPyConnection, data if data is not None else con)
     contracts = contracts if contracts is not None else load_contracts(CONTRACTS_ROOT, layer)
     qa = load_contracts(CONTRACTS_ROOT, "qa")
     row = con.execute("select any_value(data_cut_id), max(data_cut_date) from raw.load_log").fetchone()
     cut = str(row[0]) if row and row[0] else "unknown"
-    validations = validate_relations(con, contracts.values(), run_id=run_id, data_cut_id=cut, context=gx)
+    # GX's SQL engine runs on a DuckDB connection (quality.gx_duckdb_patch); on Spark the rule columns are computed by
+    # Spark and judged by GX's pandas engine in batches (the parity tests compare both with the DuckDB run).
+    engine = "sql" if isinstance(tables, duckdb.DuckDBPyConnection) else "pandas"
+    validations = validate_relations(
+        tables, contracts.values(), run_id=run_id, data_cut_id=cut, context=gx, engine=engine
+    )
     genomics: list[ExpectationOutcome] = []
     drift: dict[str, ExpectationOutcome] = {}
     if layer == "raw":
         genomics = genomic_checks(
-            con,
+            tables,
             exposure_genes=spec.exposure.genes,
             driver_genes=spec.covariates.driver_genes,
             context=gx,
