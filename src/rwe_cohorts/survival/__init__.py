@@ -33,6 +33,10 @@ if TYPE_CHECKING:
     from rwe_cohorts.survival.proportional_hazards import ProportionalHazardsTest, proportional_hazards_test
     from rwe_cohorts.survival.rmst import RmstDifference, RmstEstimate, restricted_mean, rmst_difference
 
+# ``kaplan_meier`` names both a submodule and its function: importing the submodule would set the package attribute to
+# the module, so the function is bound here, eagerly (the package itself is imported only where survival runs)
+from rwe_cohorts.survival.kaplan_meier import kaplan_meier
+
 _EXPORTS: dict[str, str] = {
     "ArmSpec": "rwe_cohorts.survival.data",
     "ConditionalKendallTauResult": "rwe_cohorts.survival.entry_diagnostics",
@@ -55,7 +59,6 @@ _EXPORTS: dict[str, str] = {
     "conditional_kendall_tau": "rwe_cohorts.survival.entry_diagnostics",
     "entry_time_cox": "rwe_cohorts.survival.entry_diagnostics",
     "fit_cox_exposure": "rwe_cohorts.survival.cox",
-    "kaplan_meier": "rwe_cohorts.survival.kaplan_meier",
     "kaplan_meier_by_arm": "rwe_cohorts.survival.km_analysis",
     "median_survival": "rwe_cohorts.survival.curve_summaries",
     "numbers_at_risk": "rwe_cohorts.survival.curve_summaries",
