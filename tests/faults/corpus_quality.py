@@ -125,7 +125,7 @@ RAW_QUALITY_FAULTS: tuple[Fault, ...] = (
           failing=("raw/genomic_reports:contract_suite",), defect=("report_after_cut", 0.001), slow=True),
     Fault("death_before_birth", "mortality", "death months before the birth year", "raw_quality",
           ("raw.mortality", "death_not_before_birth", Name("death_month")),
-          failing=("raw/mortality:contract_suite",), defect=("death_before_birth", 0.003)),
+          failing=("raw/mortality:contract_suite",), defect=("death_before_birth", 0.002)),
     Fault("unknown_icd10_code", "diagnosis_codes", "malformed ICD-10-CM code ZZZ.9", "raw_quality",
           ("raw.diagnosis_codes", "icd10_format", Name("diagnosis_code")),
           failing=("raw/diagnosis_codes:contract_suite",), defect=("unknown_code", 0.0005)),
