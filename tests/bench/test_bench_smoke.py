@@ -1,7 +1,7 @@
 """The end-to-end benchmark (``rwe bench end-to-end``, ``bench/end_to_end.py``) at a tiny size, so it cannot rot,
 plus its arithmetic: the growth exponent fit, the n log n reference, per-window memory peaks and the markdown tables.
 
-The real benchmark (58,001 to 10,000,000 patients) is too slow for CI; this runs one 3,000-patient delivery through
+The real benchmark (58,001 to 10,000,000 patients) is too slow for CI; this runs one 5,000-patient delivery through
 ``rwe bench`` once (a fresh ``rwe run`` process, as the full benchmark does), with the robustness loop cut to 10
 match orders as the other end-to-end tests do.
 """
