@@ -17,6 +17,7 @@ from quality_raw_db import ROOT, D, raw_database
 
 from rwe_cohorts.core.contracts import load_contracts
 from rwe_cohorts.quality import GXContext, delivery_drift, genomic_checks, known_fusion_partners, row_count_drift
+from rwe_cohorts.quality.genomics import coalteration_allowance
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +83,8 @@ def test_genomic_checks_pass_on_plausible_data(con: duckdb.DuckDBPyConnection, g
 def test_genomic_checks_catch_implausible_data(con: duckdb.DuckDBPyConnection, gx_context: GXContext) -> None:
     con.execute("update raw.genomic_alterations set report_id = 'ORD-000000003-01' where gene in ('KRAS', 'TP53')")
     con.execute("update raw.genomic_alterations set gene = 'NTRK3' where alteration_id = 'ALT-0000000004'")
-    outcomes = {o.rule: o for o in genomic_checks(con, context=gx_context)}
+    # 1 NTRK+ patient of 1 with a driver is significant evidence against a 1% ceiling (P = 0.01), not against 10%
+    outcomes = {o.rule: o for o in genomic_checks(con, context=gx_context, max_coalteration_share=0.01)}
     prevalence, coalteration, panel = (
         outcomes[k] for k in ("ntrk_fusion_prevalence", "ntrk_driver_coalteration", "alteration_gene_on_panel")
     )
@@ -104,3 +106,19 @@ def test_unknown_genes_and_partners(con: duckdb.DuckDBPyConnection, gx_context: 
     con.execute("update raw.genomic_alterations set fusion_partner = 'KRAS' where alteration_id = 'ALT-0000000005'")
     assert all(o.passed for o in genomic_checks(con, context=gx_context, prevalence_band=(0.1, 0.5)))
     assert {"ETV6", "TPM3", "EML4"} <= set(known_fusion_partners())
+
+
+def test_coalteration_allowance_is_the_one_sided_exact_binomial_test() -> None:
+    """The allowance is the largest count not significantly above the ceiling: checked against the binomial tail sums
+    written out (a second implementation), and the published 3-in-28 case passes where a fixed 10% would warn."""
+    from math import comb
+
+    def tail(k: int, n: int, p: float) -> float:
+        return sum(comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(k, n + 1))
+
+    for n, p in [(28, 0.10), (28, 0.05), (77, 0.10), (1, 0.10), (1, 0.01), (300, 0.02)]:
+        k = coalteration_allowance(n, p)
+        assert tail(k, n, p) > 0.05 or k == 0, (n, p, k)
+        assert k == n or tail(k + 1, n, p) <= 0.05, (n, p, k)
+    assert coalteration_allowance(28, 0.10) == 6 and 3 / 28 > 0.10
+    assert coalteration_allowance(0, 0.10) == 0

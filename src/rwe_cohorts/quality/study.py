@@ -25,7 +25,7 @@ from rwe_cohorts.quality.drift import delivery_drift, import_baseline
 from rwe_cohorts.quality.genomics import genomic_checks
 from rwe_cohorts.quality.outcomes import ExpectationOutcome, RelationValidation
 from rwe_cohorts.quality.results import outcomes_to_frame, qa_summary, qa_summary_text
-from rwe_cohorts.quality.runner import validate_relations
+from rwe_cohorts.quality.runner import Engine, validate_relations
 from rwe_cohorts.quality.store import store_results
 
 
@@ -72,7 +72,7 @@ def check_layer(
     cut = str(row[0]) if row and row[0] else "unknown"
     # GX's SQL engine runs on a DuckDB connection (quality.gx_duckdb_patch); on Spark the rule columns are computed by
     # Spark and judged by GX's pandas engine in batches (the parity tests compare both with the DuckDB run).
-    engine = "sql" if isinstance(tables, duckdb.DuckDBPyConnection) else "pandas"
+    engine: Engine = "sql" if isinstance(tables, duckdb.DuckDBPyConnection) else "pandas"
     validations = validate_relations(
         tables, contracts.values(), run_id=run_id, data_cut_id=cut, context=gx, engine=engine
     )
