@@ -245,5 +245,19 @@ def main(argv: list[str] | None = None) -> int:
     return int(args.func(args))
 
 
+def entry() -> None:
+    """The ``rwe`` console script: :func:`main`, then leave without interpreter finalization once every output is
+    flushed. The command's work is complete and durable by then (the Dagster instance, the warehouse and the published
+    files are closed); finalization only made DuckDB's bindings print a page of "leaked instance" lines below the
+    result, the last lines a user reads."""
+    import logging
+
+    code = main()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    entry()

@@ -91,6 +91,7 @@ def test_genomic_checks_catch_implausible_data(con: duckdb.DuckDBPyConnection, g
     assert not prevalence.passed and prevalence.severity == "warn"  # 1/3 is far above the 0.05-0.5% band
     assert not coalteration.passed and coalteration.example_keys == ("F000000000003",)
     assert coalteration.unexpected_share == 1.0 and coalteration.tag == "plausibility"
+    assert coalteration.max_count == 0 and coalteration.max_share == 1.0  # judged by the binomial allowance
     assert not panel.passed and panel.example_keys == ("ALT-0000000004",)  # NTRK3 is not on panel v1: not tested
 
 

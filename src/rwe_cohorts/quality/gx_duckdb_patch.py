@@ -190,6 +190,14 @@ def _make_dialect() -> type:
 
         supports_statement_cache = False
 
+        @classmethod
+        def get_pool_class(cls, url: Any) -> type:
+            # no pool: a checked-in wrapper is dropped, so no DuckDB connection outlives its step (a pooled one was
+            # still referenced at interpreter exit, and DuckDB's bindings printed a page of "leaked instance" lines)
+            from sqlalchemy.pool import NullPool
+
+            return NullPool
+
         def connect(self, *cargs: Any, **cparams: Any) -> Any:
             if not _bound:
                 raise RuntimeError(
