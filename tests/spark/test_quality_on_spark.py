@@ -64,4 +64,4 @@ def test_batched_validation_streams_spark_batches_with_duckdbs_counts(both_engin
     with both_engines.spark.data_sql() as data:
         got = validate_relations(data, [contract], run_id="s", data_cut_id="c", context=gx, batch_rows=1500)
     assert [_comparable(o) for o in got[0].results] == [_comparable(o) for o in expected[0].results]
-    assert got[0].results[0].element_count > 1500
+    assert max(o.element_count for o in got[0].results) > 1500  # a row-level check saw every batch

@@ -235,8 +235,11 @@ def validate_relation(
     when the relation is split into batches of ``batch_rows``). Checks on a column the table lacks are not reported
     separately (``column_exists__<column>`` and ``columns_match_contract`` fail instead); a rule DuckDB cannot evaluate
     (at bind time, or on the data, e.g. a scalar sub-query meeting a duplicate key) fails with its error message.
-    ``success`` is false when any ``error``-severity check failed.
+    ``success`` is false when any ``error``-severity check failed. GX's SQL engine needs a DuckDB connection: on
+    another DuckDB-shaped connection (the Spark engine's) the pandas path runs whatever ``engine`` says.
     """
+    if not isinstance(con, duckdb.DuckDBPyConnection):
+        engine = "pandas"
     columns = table_columns(con, contract.relation)
     if columns is None:
         return _missing_relation(contract)
@@ -274,7 +277,8 @@ def validate_relation(
         if n_batches > 1:
             frames = batch_frames(con, check_query(contract, exprs, batches=(key_hash_sql(key), n_batches)))
         else:
-            frames = iter([(0, fetch_frame(con, check_query(contract, exprs)))])
+            ordered = isinstance(con, duckdb.DuckDBPyConnection)  # Spark's tables have no row ids
+            frames = iter([(0, fetch_frame(con, check_query(contract, exprs, table_order=ordered)))])
         for i, frame in frames:
             run_name = f"{data_cut_id}__{run_id}" + (f"__batch{i + 1}of{n_batches}" if n_batches > 1 else "")
             fold(tallies, context.run(contract.relation, frame, run_id=run_name, max_examples=max_examples), frame)
