@@ -8,9 +8,10 @@
   in thyroid, salivary gland, soft-tissue sarcoma and other rare types; canonical drivers nearly exclusive with them;
 * a Weibull proportional-hazards survival model from the advanced diagnosis with the NTRK hazard ratio
   ``hazard_ratio`` (optionally informative entry: hazard x exp(``informative_entry`` x months to first report));
-* selection into the database at the first NGS report (left truncation): for about two thirds of recurrent NTRK+
-  patients (diagnostic sequencing) and 6% of other recurrent patients the report is on the biopsy of the recurrence,
-  up to 4 months before the advanced diagnosis (entry at t = 0), for the rest a right-skewed delay (median ~2 months);
+* selection into the database at the first NGS report (left truncation): for 45% of recurrent NTRK+ patients
+  (diagnostic sequencing) and 6% of other recurrent patients the report is on the biopsy of the recurrence, up to 4
+  months before the advanced diagnosis (entry at t = 0); for the rest a right-skewed delay, late for NTRK+ patients
+  (median ~9 months: profiling once standard therapy fails) and soon for the others (median ~2 months);
 * NTRK-enriched rare types (thyroid, salivary gland, sarcoma) with ordinary advanced-disease survival, so matching
   on the cancer type does not give the comparators long survival;
 * panels that change over time (a gene or intron not baited is not tested), TRK-inhibitor use after 2017,

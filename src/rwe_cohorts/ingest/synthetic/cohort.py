@@ -137,7 +137,7 @@ def _candidates(rng: np.random.Generator, n: int, settings: Settings) -> Patient
     dx = np.where(is_advanced, dx_advanced, dx_never)
 
     pre = is_advanced & ~de_novo & (rng.random(n) < cat.report_before_advanced_probabilities(is_ntrk))
-    delay = np.round(rng.lognormal(np.log(cat.DELAY_MEDIAN_DAYS), cat.DELAY_LOG_SD, n)).astype(np.int64)
+    delay = np.round(rng.lognormal(np.log(cat.delay_median_days(is_ntrk)), cat.DELAY_LOG_SD, n)).astype(np.int64)
     pre_span = np.clip(adv - dx - 14, 1, cat.PRE_REPORT_WINDOW_DAYS)
     pre_day = adv - 1 - np.floor(rng.random(n) * pre_span).astype(np.int64)
     report = np.where(pre, pre_day, np.where(is_advanced, adv, dx) + 7 + delay)

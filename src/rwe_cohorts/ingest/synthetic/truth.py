@@ -96,6 +96,7 @@ def planted_parameters() -> dict[str, Any]:
         "p_report_before_advanced_recurrent": cat.P_REPORT_BEFORE_ADVANCED,
         "p_report_before_advanced_recurrent_ntrk": cat.P_REPORT_BEFORE_ADVANCED_NTRK,
         "delay_median_days": cat.DELAY_MEDIAN_DAYS,
+        "delay_median_days_ntrk": cat.DELAY_MEDIAN_DAYS_NTRK,
         "delay_log_sd": cat.DELAY_LOG_SD,
         "p_leaves_network": cat.P_LEAVES_NETWORK,
         "p_death_captured": cat.P_DEATH_CAPTURED,
