@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from rwe_cohorts.core.lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from rwe_cohorts.matching.balance import (
@@ -70,17 +71,10 @@ _EXPORTS: dict[str, str] = {
     "smd": "rwe_cohorts.matching.balance",
     "smd_standard_error": "rwe_cohorts.matching.balance",
 }
-"""Public name -> the module defining it: imported on first use (PEP 562), so importing the package stays cheap
-and its heavy dependencies load only where they are used."""
+"""Public name -> the module defining it, imported on first use (``rwe_cohorts.core.lazy``)."""
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _EXPORTS, globals())
 
 
 __all__ = [

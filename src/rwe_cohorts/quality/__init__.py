@@ -12,8 +12,9 @@ import os
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from rwe_cohorts.core.lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from rwe_cohorts.quality.context import DataDocsUnavailableError, GXContext
@@ -52,17 +53,10 @@ _EXPORTS: dict[str, str] = {
     "validate_relation": "rwe_cohorts.quality.runner",
     "validate_relations": "rwe_cohorts.quality.runner",
 }
-"""Public name -> the module defining it: imported on first use (PEP 562), so importing the package stays cheap
-and its heavy dependencies load only where they are used."""
+"""Public name -> the module defining it, imported on first use (``rwe_cohorts.core.lazy``)."""
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _EXPORTS, globals())
 
 
 __all__ = [

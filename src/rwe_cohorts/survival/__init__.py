@@ -13,8 +13,9 @@ Input: a polars frame with ``entry_months``, ``exit_months``, ``is_event`` and a
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from rwe_cohorts.core.lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from rwe_cohorts.survival.cox import CoxResult, CoxSpec, CoxVariant, fit_cox_exposure
@@ -71,17 +72,10 @@ _EXPORTS: dict[str, str] = {
     "to_arrays": "rwe_cohorts.survival.data",
     "validate_survival_frame": "rwe_cohorts.survival.data",
 }
-"""Public name -> the module defining it: imported on first use (PEP 562), so importing the package stays cheap
-and its heavy dependencies load only where they are used."""
+"""Public name -> the module defining it, imported on first use (``rwe_cohorts.core.lazy``)."""
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_getattr(__name__, _EXPORTS, globals())
 
 
 __all__ = [
