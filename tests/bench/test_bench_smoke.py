@@ -1,7 +1,7 @@
 """The end-to-end benchmark (``rwe bench end-to-end``, ``bench/end_to_end.py``) at a tiny size, so it cannot rot,
 plus its arithmetic: the growth exponent fit, the n log n reference, per-window memory peaks and the markdown tables.
 
-The real benchmark (58,001 to 10,000,000 patients) is too slow for CI; this runs one 5,000-patient delivery through
+The real benchmark (58,001 to 10,000,000 patients) is too slow for CI; this runs one 8,000-patient delivery through
 ``rwe bench`` once (a fresh ``rwe run`` process, as the full benchmark does), with the robustness loop cut to 10
 match orders as the other end-to-end tests do.
 """
@@ -87,9 +87,9 @@ def test_growth_flags_a_superlinear_stage_and_markdown_shows_it() -> None:
 
 
 def test_bench_smoke(tmp_path: Path) -> None:
-    """``rwe bench`` end to end at 5,000 patients (the default seed's smallest size here with more than one eligible
-    NTRK+ patient since the generator's recalibration, issue 21): every stage timed and its peak memory measured,
-    JSON and markdown written, every Dagster step of the study job mapped to a stage."""
+    """``rwe bench`` end to end at 8,000 patients (the default seed's smallest size here with eligible NTRK+
+    patients in every analysis since the generator's recalibration, issue 21): every stage timed and its peak
+    memory measured, JSON and markdown written, every Dagster step of the study job mapped to a stage."""
     spec = yaml.safe_load((PROJECT_ROOT / "pipelines" / "studies" / "ntrk_hibar2022.yaml").read_text())
     spec["survival"]["robustness_match_orders"] = 10
     (tmp_path / "spec.yaml").write_text(yaml.safe_dump(spec))
@@ -98,7 +98,7 @@ def test_bench_smoke(tmp_path: Path) -> None:
         "bench",
         "end-to-end",
         "--sizes",
-        "5000",
+        "8000",
         "--repeats",
         "1",
         "--spec",
@@ -112,7 +112,7 @@ def test_bench_smoke(tmp_path: Path) -> None:
     assert result["machine"]["cores"] and result["machine"]["ram_gb"] > 0 and result["machine"]["packages"]
     assert set(result["step_stages"].values()) <= set(STAGES), result["step_stages"]
     [size] = result["sizes"]
-    assert size["patients"] == 5000 and size["rows_written"] > 5000
+    assert size["patients"] == 8000 and size["rows_written"] > 8000
     [run] = size["runs"]
     assert run["returncode"] == 0 and run["run_id"] and run["rss_samples"] > 0
     assert {s["stage"] for s in run["steps"]} == set(STAGES) - {"generate"}
@@ -124,7 +124,7 @@ def test_bench_smoke(tmp_path: Path) -> None:
         assert cell["peak_rss_mb"] <= size["summary"]["whole run"]["peak_rss_mb"] + 1 or row == "generate"
     assert size["floor"]["seconds"] > 0 and size["floor"]["files"] >= 10 and len(size["floor"]["passes"]) == 3
     md = (out / "latest.md").read_text()
-    assert "| stage | 5,000 patients |" in md
+    assert "| stage | 8,000 patients |" in md
     whole = size["summary"]["whole run"]
     assert whole["floor_multiple"] == pytest.approx(whole["seconds"] / size["floor"]["seconds"])
     assert "| floor | " in md and f"({whole['floor_multiple']:.0f}x floor)" in md
